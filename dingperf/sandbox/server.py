@@ -1,0 +1,45 @@
+"""Run the sandbox on loopback in a background thread (port 0 picks a free port)."""
+
+from __future__ import annotations
+
+import threading
+
+from werkzeug.serving import BaseWSGIServer, make_server
+
+from dingperf.sandbox.app import create_app
+from dingperf.sandbox.state import AppCredentials, SandboxState
+
+
+class SandboxServer:
+    """A live sandbox DingTalk: `start()` returns its base URL, `stop()` shuts it down."""
+
+    def __init__(self, state: SandboxState | None = None) -> None:
+        self.state = state or SandboxState(app=AppCredentials.generate())
+        self._http: BaseWSGIServer | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def base_url(self) -> str:
+        if self._http is None:
+            raise RuntimeError("the sandbox is not running; call start() first")
+        host, port = self._http.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
+        self._http = make_server(host, port, create_app(self.state), threaded=True)
+        self._thread = threading.Thread(target=self._http.serve_forever, name="sandbox-http", daemon=True)
+        self._thread.start()
+        return self.base_url
+
+    def stop(self) -> None:
+        if self._http is not None:
+            self._http.shutdown()
+            self._http.server_close()
+            self._http = None
+
+    def __enter__(self) -> "SandboxServer":
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

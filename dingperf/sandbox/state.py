@@ -1,0 +1,64 @@
+"""Everything the sandbox DingTalk knows, in memory, behind one lock."""
+
+from __future__ import annotations
+
+import secrets
+import string
+import threading
+from dataclasses import dataclass, field
+
+from dingperf.sandbox.clock import Clock
+
+_ALNUM = string.ascii_letters + string.digits
+
+
+def _random(n: int) -> str:
+    return "".join(secrets.choice(_ALNUM) for _ in range(n))
+
+
+@dataclass(frozen=True)
+class AppCredentials:
+    """The one internal app the sandbox org has installed (what `dingperf sandbox --json` prints)."""
+
+    corp_id: str
+    app_key: str
+    app_secret: str
+    agent_id: int
+    robot_code: str
+    callback_token: str
+    callback_aes_key: str
+
+    @classmethod
+    def generate(cls, seed_tag: str = "") -> "AppCredentials":
+        app_key = "ding" + _random(16).lower()
+        return cls(
+            corp_id="ding" + _random(16).lower() + seed_tag,
+            app_key=app_key,
+            app_secret=_random(64),
+            agent_id=int("3" + "".join(secrets.choice(string.digits) for _ in range(9))),
+            robot_code=app_key,  # internal-app robotCode equals the AppKey (DINGTALK.md §2.4)
+            callback_token=_random(16),
+            callback_aes_key=_random(43),
+        )
+
+
+@dataclass
+class Limits:
+    """Throttle and quota thresholds; defaults are DingTalk's standard-edition numbers (§2.5)."""
+
+    qps_per_app_api: int = 20
+    qps_per_api_global: int | None = None
+    ip_calls_per_20s: int = 10_000
+    ip_ban_seconds: int = 300
+    monthly_quota: int = 5_000
+    token_ttl_s: int = 7_200
+
+
+@dataclass
+class SandboxState:
+    """Root of the sandbox's state; each component lives in its own module."""
+
+    app: AppCredentials
+    clock: Clock = field(default_factory=Clock)
+    limits: Limits = field(default_factory=Limits)
+    lock: threading.RLock = field(default_factory=threading.RLock)

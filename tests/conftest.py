@@ -1,0 +1,32 @@
+"""Shared fixtures: a live sandbox DingTalk on port 0 for integration tests."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+
+import pytest
+
+from dingperf.sandbox.server import SandboxServer
+
+
+def poll_until(predicate: Callable[[], object], timeout: float = 10.0, interval: float = 0.02) -> object:
+    """Wait (without sleeping a fixed time) until predicate() is truthy; fail with a clear message."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout}s: {predicate}")
+        time.sleep(interval)
+
+
+@pytest.fixture
+def sandbox() -> Iterator[SandboxServer]:
+    server = SandboxServer()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
