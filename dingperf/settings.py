@@ -23,8 +23,16 @@ ENV_PREFIX = "DINGPERF_"
 DEFAULT_CONFIG = "config.toml"
 DEFAULT_DATABASE_URL = "sqlite:///dingperf.db"
 
-__all__ = ["ConfigError", "ConfigProblem", "Settings", "load_settings", "settings_from_mapping",
-           "sandbox_settings", "masked_settings", "find_config_path"]
+__all__ = [
+    "ConfigError",
+    "ConfigProblem",
+    "Settings",
+    "find_config_path",
+    "load_settings",
+    "masked_settings",
+    "sandbox_settings",
+    "settings_from_mapping",
+]
 
 
 def _doc(text: str, *, secret: bool = False) -> dict[str, Any]:
@@ -295,7 +303,7 @@ def _resolve_sqlite(url: str, base_dir: Path) -> str:
     if not url.startswith(prefix) or url in ("sqlite://", "sqlite:///:memory:"):
         return url
     path, sep, query = url[len(prefix):].partition("?")
-    if path.startswith("/") or path == ":memory:" or path.startswith("file:"):
+    if path.startswith(("/", "file:")) or path == ":memory:":
         return url
     return f"{prefix}{(base_dir / path).resolve()}{sep}{query}"
 

@@ -47,8 +47,8 @@ class ConfigProblem:
 def is_placeholder(value: str) -> bool:
     """True for values that were obviously never filled in (change-me, <your secret>, xxxx)."""
     low = value.strip().lower()
-    return (low in _PLACEHOLDERS or "change-me" in low or "changeme" in low or low.startswith("your-")
-            or low.startswith("your_") or "<" in low or bool(re.fullmatch(r"x{3,}", low)))
+    return (low in _PLACEHOLDERS or "change-me" in low or "changeme" in low
+            or low.startswith(("your-", "your_")) or "<" in low or bool(re.fullmatch(r"x{3,}", low)))
 
 
 def check_settings(settings: Settings, where: Callable[[str], str]) -> list[ConfigProblem]:
