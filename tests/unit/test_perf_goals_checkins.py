@@ -1,0 +1,84 @@
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from dingperf.perf.action_plans import Priority, TaskStatus, add_task, finish_task, is_overdue, overdue_tasks
+from dingperf.perf.checkins import check_in, confidence_drops, give_feedback, latest_values
+from dingperf.perf.errors import TransitionError, ValidationError
+from dingperf.perf.goals import Goal, GoalKind, GoalStatus, new_kpi_goal
+from dingperf.perf.okr import KeyResult
+from dingperf.perf.periods import Period
+
+Q1 = Period(date(2026, 1, 1), date(2026, 4, 1))
+T0 = datetime(2026, 1, 5, 9, tzinfo=timezone.utc)
+SH = ZoneInfo("Asia/Shanghai")
+D = Decimal
+OKR = Goal("o", "emp", "Delight", GoalKind.OKR, Q1, key_results=(KeyResult("k1", "NPS", D(50), D(85)),),
+           status=GoalStatus.CONFIRMED)
+
+
+def test_okr_check_in_records_value_and_confidence():
+    c = check_in(OKR, "emp", T0, value=D(60), confidence=7, comment="steady", key_result_id="k1")
+    assert (c.value, c.confidence, c.key_result_id) == (D(60), 7, "k1")
+
+
+def test_confidence_outside_0_to_10_is_rejected():
+    with pytest.raises(ValidationError, match="0–10"):
+        check_in(OKR, "emp", T0, confidence=11, key_result_id="k1")
+
+
+def test_okr_check_in_must_name_a_key_result():
+    with pytest.raises(ValidationError, match="one key result"):
+        check_in(OKR, "emp", T0, value=D(1))
+
+
+def test_check_in_on_a_draft_goal_is_refused():
+    draft = new_kpi_goal("g", "emp", "Rev", Q1, D(10))
+    with pytest.raises(ValidationError, match="once it is confirmed"):
+        check_in(draft, "emp", T0, value=D(1))
+
+
+def test_latest_value_wins_by_time_not_order_given():
+    a = check_in(OKR, "emp", T0 + timedelta(days=7), value=D(70), key_result_id="k1")
+    b = check_in(OKR, "emp", T0, value=D(60), key_result_id="k1")
+    assert latest_values([a, b]) == {"k1": D(70)}
+
+
+def test_confidence_drop_of_three_points_is_flagged():
+    a = check_in(OKR, "emp", T0, confidence=8, key_result_id="k1")
+    b = check_in(OKR, "emp", T0 + timedelta(days=7), confidence=6, key_result_id="k1")
+    c = check_in(OKR, "emp", T0 + timedelta(days=14), confidence=3, key_result_id="k1")
+    drops = confidence_drops([a, b, c])
+    assert [(d.before.confidence, d.after.confidence) for d in drops] == [(6, 3)]
+
+
+def test_feedback_any_time_but_not_to_oneself():
+    f = give_feedback("ann", "bob", T0, "great demo")
+    assert f.receiver == "bob"
+    with pytest.raises(ValidationError, match="someone else"):
+        give_feedback("ann", "ann", T0, "me")
+
+
+def test_task_due_yesterday_in_org_timezone_is_overdue():
+    task = add_task(OKR, "t1", "Call 10 users", "emp", Priority.HIGH, date(2026, 1, 5))
+    # 2026-01-05 16:30 UTC is already 2026-01-06 in Shanghai
+    assert is_overdue(task, datetime(2026, 1, 5, 16, 30, tzinfo=timezone.utc), SH)
+    assert not is_overdue(task, datetime(2026, 1, 5, 15, 30, tzinfo=timezone.utc), SH)
+
+
+def test_overdue_tasks_sorted_by_priority_then_due_and_done_tasks_excluded():
+    low = add_task(OKR, "a", "a", "emp", Priority.LOW, date(2026, 1, 1))
+    high = add_task(OKR, "b", "b", "emp", Priority.HIGH, date(2026, 1, 3))
+    done, _ = finish_task(add_task(OKR, "c", "c", "emp", Priority.HIGH, date(2026, 1, 1)), "emp", T0)
+    assert [t.task_id for t in overdue_tasks([low, high, done], T0 + timedelta(days=5), SH)] == ["b", "a"]
+
+
+def test_dropping_a_task_needs_a_reason_and_finished_tasks_stay_finished():
+    task = add_task(OKR, "a", "a", "emp", Priority.LOW, date(2026, 1, 1))
+    with pytest.raises(ValidationError, match="reason"):
+        finish_task(task, "emp", T0, TaskStatus.DROPPED)
+    done, _ = finish_task(task, "emp", T0)
+    with pytest.raises(TransitionError, match="'done'"):
+        finish_task(done, "emp", T0)
