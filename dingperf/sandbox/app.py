@@ -1,10 +1,24 @@
-"""The sandbox's Flask app: both DingTalk API families and the /_sandbox/ control API on one port."""
+"""The sandbox's Flask app: both DingTalk API families and the /_sandbox/ control API on one port.
+
+To add endpoints, write a module with a `flask.Blueprint` named `bp` and append ONE line with its
+dotted module path to BLUEPRINTS below. Every blueprint automatically gets, via app-wide hooks:
+fault injection, throttling and the monthly quota (tokens.py/throttle.py/faults.py), and the request
+recorder. Paths under /_sandbox/ are exempt from all three. In a handler, call
+`tokens.authenticated_app()` first (raises the dialect's auth error), read state with
+`sandbox_state()`, and answer with `wire.old_ok(...)`/`wire.new_ok(...)` or raise
+`wire.OldApiError`/`wire.NewApiError`.
+"""
 
 from __future__ import annotations
 
+import importlib
+
 from flask import Flask, request
 
+from dingperf.sandbox.faults import install_faults
+from dingperf.sandbox.recorder import install_recorder
 from dingperf.sandbox.state import SandboxState
+from dingperf.sandbox.throttle import install_throttle
 from dingperf.sandbox.wire import (
     NewApiError,
     OldApiError,
@@ -12,6 +26,12 @@ from dingperf.sandbox.wire import (
     new_error_response,
     old_error_response,
 )
+
+# Blueprint modules (each exposes `bp`), registered in this order. Append one line for yours.
+BLUEPRINTS: list[str] = [
+    "dingperf.sandbox.control",
+    "dingperf.sandbox.routes_auth",
+]
 
 
 def create_app(state: SandboxState) -> Flask:
@@ -22,6 +42,13 @@ def create_app(state: SandboxState) -> Flask:
 
     app.register_error_handler(OldApiError, old_error_response)
     app.register_error_handler(NewApiError, new_error_response)
+
+    # Order matters: an armed fault fires before throttling; the recorder sees every answer.
+    install_faults(app)
+    install_throttle(app)
+    install_recorder(app)
+    for module in BLUEPRINTS:
+        app.register_blueprint(importlib.import_module(module).bp)
 
     @app.errorhandler(404)
     def _unknown_route(_exc):  # noqa: ANN001

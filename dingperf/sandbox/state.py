@@ -5,9 +5,14 @@ from __future__ import annotations
 import secrets
 import string
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from dingperf.sandbox.clock import Clock
+from dingperf.sandbox.faults import FaultBook
+from dingperf.sandbox.recorder import Recorder
+from dingperf.sandbox.throttle import Throttle
+from dingperf.sandbox.tokens import AuthCodes, TokenStore
 
 _ALNUM = string.ascii_letters + string.digits
 
@@ -52,6 +57,10 @@ class Limits:
     ip_ban_seconds: int = 300
     monthly_quota: int = 5_000
     token_ttl_s: int = 7_200
+    # Which old-family errcode an expired token gets: real DingTalk's choice is UNCONFIRMED (§2.3).
+    expired_token_errcode: int = 40014
+    # Which errcode user/get gives for a departed user: 33012 or 60121 (UNCONFIRMED, §3.2).
+    departed_user_errcode: int = 33012
 
 
 @dataclass
@@ -62,3 +71,18 @@ class SandboxState:
     clock: Clock = field(default_factory=Clock)
     limits: Limits = field(default_factory=Limits)
     lock: threading.RLock = field(default_factory=threading.RLock)
+    # Core components, built from the clock in __post_init__ (see tokens/throttle/faults/recorder.py).
+    tokens: TokenStore = field(init=False)
+    throttle: Throttle = field(init=False)
+    faults: FaultBook = field(init=False)
+    recorder: Recorder = field(init=False)
+    authcodes: AuthCodes = field(init=False)
+    # Called by POST /_sandbox/reset after the core clears its own transient state; append yours.
+    reset_hooks: list[Callable[[], None]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.tokens = TokenStore(self.clock)
+        self.throttle = Throttle(self.clock)
+        self.faults = FaultBook()
+        self.recorder = Recorder()
+        self.authcodes = AuthCodes(self.clock)
