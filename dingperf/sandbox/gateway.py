@@ -1,0 +1,429 @@
+"""The sandbox Stream gateway: DingTalk's websocket push server (DINGTALK.md §9, §12.3).
+
+It runs its own asyncio loop in its own thread on its own loopback port. Connections are
+admitted only with a ticket from `connections/open`; events go to one live connection of the
+app (round-robin) and are re-pushed on the sandbox clock until acked; CALLBACK frames are
+request/response (`send_callback`). Every frame sent and every ack received is recorded.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import secrets
+import threading
+import uuid
+from collections.abc import Coroutine
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from websockets.asyncio.server import Server, ServerConnection, serve
+from websockets.exceptions import ConnectionClosed
+from websockets.http11 import Request, Response
+
+from dingperf.sandbox.clock import Clock
+from dingperf.sandbox.event_payloads import SandboxEvent
+from dingperf.sandbox.stream_records import Delivery, FrameLog
+from dingperf.sandbox.stream_settings import StreamSettings
+from dingperf.sandbox.stream_tickets import Subscription, Ticket, TicketError, TicketStore
+
+__all__ = [
+    "CallbackFailed",
+    "CallbackTimeout",
+    "GatewayError",
+    "StreamGateway",
+    "StreamNotConnected",
+    "Subscription",
+    "Ticket",
+]
+
+MAX_FRAMES = 100_000  # the frame log is bounded so a long benchmark cannot exhaust memory
+
+
+class GatewayError(Exception):
+    """Base of every error the gateway raises to its callers."""
+
+
+class StreamNotConnected(GatewayError):
+    """No live Stream connection of the app subscribes to what is being sent."""
+
+
+class CallbackTimeout(GatewayError):
+    """A CALLBACK frame was sent but its ack did not arrive in time."""
+
+
+class CallbackFailed(GatewayError):
+    """The client acked a CALLBACK frame with a non-200 code or undecodable data."""
+
+
+@dataclass
+class _Conn:
+    id: str
+    ticket: Ticket
+    ws: ServerConnection
+    pending: dict[str, asyncio.Future] = field(default_factory=dict)
+    draining: bool = False  # a disconnect frame was sent: no new pushes go here
+
+    def wants_events(self) -> bool:
+        return any(s.type == "EVENT" and s.topic == "*" for s in self.ticket.subscriptions)
+
+    def wants_callback(self, topic: str) -> bool:
+        return any(s.type == "CALLBACK" and s.topic == topic for s in self.ticket.subscriptions)
+
+
+class StreamGateway:
+    """The websocket side of Stream mode; thread-safe public methods, private asyncio loop."""
+
+    def __init__(self, clock: Clock, settings: StreamSettings | None = None) -> None:
+        self._clock = clock
+        self.settings = settings or StreamSettings()
+        self.tickets = TicketStore(clock)
+        self.frames = FrameLog(clock, MAX_FRAMES)
+        self._lock = threading.Lock()
+        self._deliveries: dict[str, Delivery] = {}
+        self._conns: dict[str, _Conn] = {}
+        self._admitted: dict[ServerConnection, Ticket] = {}
+        self._rr: dict[str, int] = {}
+        self._tasks: set[asyncio.Task] = set()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._server: Server | None = None
+        self._port = 0
+
+    # ---- lifecycle ---------------------------------------------------------------------------
+
+    @property
+    def endpoint(self) -> str:
+        """The URL `connections/open` hands out (the client appends `?ticket=`)."""
+        if self._server is None:
+            raise GatewayError("the Stream gateway is not running; start the sandbox server first")
+        return f"ws://127.0.0.1:{self._port}/connect"
+
+    def start(self, host: str = "127.0.0.1", port: int = 0) -> int:
+        """Start the loop thread and the websocket server; returns the bound port."""
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="sandbox-stream", daemon=True)
+        self._thread.start()
+        self._port = self._call(self._open(host, port), timeout=10)
+        return self._port
+
+    def stop(self) -> None:
+        """Close every connection and the server, then end the loop thread."""
+        if self._loop is None:
+            return
+        try:
+            self._call(self._shutdown(), timeout=10)
+        finally:
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            if self._thread is not None:
+                self._thread.join(timeout=10)
+            self._loop.close()
+            self._loop = None
+            self._server = None
+
+    async def _open(self, host: str, port: int) -> int:
+        # Library-level pings are off: the gateway does DingTalk's own SYSTEM ping instead.
+        self._server = await serve(
+            self._handle, host, port, process_request=self._admit, ping_interval=None, max_size=2**22
+        )
+        return self._server.sockets[0].getsockname()[1]
+
+    async def _shutdown(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        for conn in list(self._conns.values()):
+            await conn.ws.close(1001, "sandbox stopping")
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+
+    def _call(self, coro: Coroutine[Any, Any, Any], timeout: float) -> Any:
+        if self._loop is None:
+            coro.close()
+            raise GatewayError("the Stream gateway is not running; start the sandbox server first")
+        if threading.current_thread() is self._thread:
+            coro.close()
+            raise GatewayError("gateway methods block; call them from another thread than the gateway's")
+        return asyncio.run_coroutine_threadsafe(coro, self._loop).result(timeout)
+
+    def _spawn(self, coro: Coroutine[Any, Any, Any]) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    # ---- connections -------------------------------------------------------------------------
+
+    def _admit(self, ws: ServerConnection, request: Request) -> Response | None:
+        parts = urlsplit(request.path)
+        if parts.path != "/connect":
+            return ws.respond(404, f"no such path {parts.path}; connect to /connect?ticket=…\n")
+        ticket_value = (parse_qs(parts.query).get("ticket") or [""])[0]
+        try:
+            self._admitted[ws] = self.tickets.redeem(ticket_value)
+        except TicketError as exc:
+            return ws.respond(401, f"{exc}\n")
+        return None
+
+    async def _handle(self, ws: ServerConnection) -> None:
+        conn = _Conn(id=uuid.uuid4().hex, ticket=self._admitted.pop(ws), ws=ws)
+        with self._lock:
+            self._conns[conn.id] = conn
+        pinger = asyncio.get_running_loop().create_task(self._ping_loop(conn))
+        try:
+            async for raw in ws:
+                self._on_ack(conn, raw)
+        except ConnectionClosed:
+            pass
+        finally:
+            pinger.cancel()
+            with self._lock:
+                self._conns.pop(conn.id, None)
+            for fut in conn.pending.values():
+                if not fut.done():
+                    fut.set_result(None)
+
+    def _on_ack(self, conn: _Conn, raw: str | bytes) -> None:
+        try:
+            ack = json.loads(raw)
+            message_id = ack["headers"]["messageId"]
+        except (ValueError, KeyError, TypeError):
+            self.frames.add("in", conn.id, conn.ticket.app_key, {"malformed": str(raw)[:2000]})
+            return
+        self.frames.add("in", conn.id, conn.ticket.app_key, ack)
+        fut = conn.pending.pop(message_id, None)
+        if fut is not None and not fut.done():
+            fut.set_result(ack)
+
+    def connections(self) -> list[dict[str, Any]]:
+        """Live connections: id, app, subscriptions, whether a disconnect was sent."""
+        with self._lock:
+            conns = list(self._conns.values())
+        return [
+            {
+                "connection_id": c.id,
+                "app_key": c.ticket.app_key,
+                "subscriptions": [{"type": s.type, "topic": s.topic} for s in c.ticket.subscriptions],
+                "draining": c.draining,
+            }
+            for c in conns
+        ]
+
+    def _pick(self, app_key: str, want: Any) -> _Conn | None:
+        with self._lock:
+            live = [c for c in self._conns.values() if c.ticket.app_key == app_key and not c.draining and want(c)]
+            if not live:
+                return None
+            n = self._rr.get(app_key, 0)
+            self._rr[app_key] = n + 1
+            return live[n % len(live)]
+
+    async def _send(self, conn: _Conn, frame: dict[str, Any]) -> asyncio.Future | None:
+        """Send a frame expecting an ack; None if the socket is already closed."""
+        fut = asyncio.get_running_loop().create_future()
+        conn.pending[frame["headers"]["messageId"]] = fut
+        self.frames.add("out", conn.id, conn.ticket.app_key, frame)
+        try:
+            await conn.ws.send(json.dumps(frame, ensure_ascii=False))
+        except ConnectionClosed:
+            conn.pending.pop(frame["headers"]["messageId"], None)
+            return None
+        return fut
+
+    def _frame(self, kind: str, topic: str, data: Any, **headers: str) -> dict[str, Any]:
+        return {
+            "specVersion": "1.0",
+            "type": kind,
+            "headers": {
+                "topic": topic,
+                "messageId": f"{uuid.uuid4()}",
+                "contentType": "application/json",
+                "time": str(self._clock.now_ms()),
+                **headers,
+            },
+            # DingTalk double-encodes: `data` is a JSON string inside the JSON frame.
+            "data": json.dumps(data, ensure_ascii=False),
+        }
+
+    # ---- SYSTEM frames: ping and disconnect ----------------------------------------------------
+
+    async def _ping_loop(self, conn: _Conn) -> None:
+        while True:
+            await asyncio.sleep(self.settings.ping_interval_s)
+            if not await self._ping(conn):
+                await conn.ws.close(1011, "ping not acknowledged")
+                return
+
+    async def _ping(self, conn: _Conn) -> bool:
+        opaque = secrets.token_hex(16)
+        fut = await self._send(conn, self._frame("SYSTEM", "ping", {"opaque": opaque}))
+        if fut is None:
+            return False
+        try:
+            ack = await asyncio.wait_for(fut, self.settings.ping_timeout_s)
+        except TimeoutError:
+            return False
+        return bool(ack) and ack.get("code") == 200 and _decode(ack.get("data")) == {"opaque": opaque}
+
+    def ping(self) -> dict[str, bool]:
+        """Ping every live connection now; {connection_id: acked with the matching opaque}."""
+
+        async def run() -> dict[str, bool]:
+            with self._lock:
+                conns = list(self._conns.values())
+            results = await asyncio.gather(*(self._ping(c) for c in conns))
+            return {c.id: ok for c, ok in zip(conns, results)}
+
+        return self._call(run(), timeout=self.settings.ping_timeout_s + 5)
+
+    def disconnect(self, app_key: str | None = None, reason: str = "connection is expired") -> list[str]:
+        """Send a `disconnect` frame to each live connection (of one app); they close shortly after."""
+
+        async def run() -> list[str]:
+            with self._lock:
+                conns = [c for c in self._conns.values() if app_key is None or c.ticket.app_key == app_key]
+            for conn in conns:
+                conn.draining = True
+                await self._send(conn, self._frame("SYSTEM", "disconnect", {"reason": reason}))
+                self._spawn(self._close_later(conn))
+            return [c.id for c in conns]
+
+        return self._call(run(), timeout=10)
+
+    async def _close_later(self, conn: _Conn) -> None:
+        await self._until(self._clock.now() + self.settings.disconnect_close_after_s)
+        await conn.ws.close(1000, "disconnect")
+
+    async def _until(self, deadline: float, fut: asyncio.Future | None = None) -> None:
+        # Sandbox time can jump (clock.advance), so poll it rather than sleeping the whole span.
+        while (remaining := deadline - self._clock.now()) > 0:
+            if fut is not None:
+                if fut.done():
+                    return
+                await asyncio.wait({fut}, timeout=min(0.05, remaining))
+            else:
+                await asyncio.sleep(min(0.05, remaining))
+
+    # ---- EVENT delivery with redelivery ----------------------------------------------------------
+
+    def push_event(self, app_key: str, event: SandboxEvent) -> None:
+        """Queue an event for delivery to the app's `EVENT *` subscribers; returns at once."""
+        with self._lock:
+            self._deliveries[event.event_id] = Delivery(event.event_id, event.event_type)
+        if self._loop is None:
+            raise GatewayError("the Stream gateway is not running; start the sandbox server first")
+        self._loop.call_soon_threadsafe(self._spawn, self._deliver(app_key, event))
+
+    def clear(self) -> None:
+        """Forget recorded frames and finished deliveries (sandbox reset); live connections stay."""
+        self.frames.clear()
+        with self._lock:
+            for event_id in [e for e, d in self._deliveries.items() if d.status != "pending"]:
+                del self._deliveries[event_id]
+
+    def configure(self, changes: dict[str, Any]) -> StreamSettings:
+        """Apply setting changes (see StreamSettings); ValueError names a bad key or value."""
+        self.settings = self.settings.updated(changes)
+        return self.settings
+
+    def delivery(self, event_id: str) -> dict[str, Any]:
+        """Delivery status of an event pushed over Stream: status, attempts with outcomes."""
+        with self._lock:
+            found = self._deliveries.get(event_id)
+            if found is None:
+                raise KeyError(f"no Stream delivery for event {event_id}; was it pushed in stream mode?")
+            return found.to_dict()
+
+    async def _deliver(self, app_key: str, event: SandboxEvent) -> None:
+        s = self.settings
+        first_message_id = f"{uuid.uuid4()}"
+        failed_at = 0.0
+        for attempt, delay in enumerate((0.0, *s.redelivery_schedule_s)):
+            if attempt:
+                await self._until(failed_at + delay)
+            message_id = first_message_id if attempt == 0 or not s.redeliver_new_message_id else f"{uuid.uuid4()}"
+            outcome, conn_id = await self._attempt(app_key, event, message_id)
+            with self._lock:
+                self._deliveries[event.event_id].record(attempt, message_id, conn_id, outcome, self._clock.now_ms())
+            if outcome == "acked":
+                if s.duplicate_anyway:
+                    await self._attempt(app_key, event, f"{uuid.uuid4()}")
+                return
+            failed_at = self._clock.now()
+        with self._lock:
+            self._deliveries[event.event_id].status = "given_up"
+
+    async def _attempt(self, app_key: str, event: SandboxEvent, message_id: str) -> tuple[str, str | None]:
+        conn = self._pick(app_key, _Conn.wants_events)
+        if conn is None:
+            return "no_connection", None
+        frame = self._frame(
+            "EVENT",
+            "*",
+            dict(event.data),
+            eventType=event.event_type,
+            eventId=event.event_id,
+            eventCorpId=event.corp_id,
+            eventBornTime=str(event.born_ms),
+            eventUnifiedAppId=str(uuid.uuid5(uuid.NAMESPACE_URL, app_key)),
+            connectionId=conn.id,
+        )
+        frame["headers"]["messageId"] = message_id
+        fut = await self._send(conn, frame)
+        if fut is None:
+            return "connection_closed", conn.id
+        await self._until(self._clock.now() + self.settings.ack_timeout_s, fut)
+        if not fut.done():
+            conn.pending.pop(message_id, None)
+            return "no_ack", conn.id
+        ack = fut.result()
+        if ack is None:
+            return "connection_closed", conn.id
+        if ack.get("code") != 200:
+            return f"code_{ack.get('code')}", conn.id
+        decoded = _decode(ack.get("data"))
+        status = decoded.get("status") if isinstance(decoded, dict) else None
+        if status == "LATER":
+            return "later", conn.id
+        if self.settings.require_status_success and status != "SUCCESS":
+            return "no_success_status", conn.id
+        return "acked", conn.id
+
+    # ---- CALLBACK frames -------------------------------------------------------------------------
+
+    def send_callback(self, app_key: str, topic: str, data: dict[str, Any], timeout_s: float) -> dict[str, Any]:
+        """Send a CALLBACK frame and return the ack's decoded `data` (e.g. {"response": {...}})."""
+        return self._call(self._callback(app_key, topic, data, timeout_s), timeout=timeout_s + 10)
+
+    async def _callback(self, app_key: str, topic: str, data: dict[str, Any], timeout_s: float) -> dict[str, Any]:
+        conn = self._pick(app_key, lambda c: c.wants_callback(topic))
+        if conn is None:
+            raise StreamNotConnected(
+                f"no live Stream connection of app {app_key} subscribes to CALLBACK {topic}; "
+                "start a Stream client that registers a handler for that topic"
+            )
+        fut = await self._send(conn, self._frame("CALLBACK", topic, data))
+        if fut is None:
+            raise StreamNotConnected(f"the Stream connection {conn.id} closed before the CALLBACK frame was sent")
+        try:
+            ack = await asyncio.wait_for(fut, timeout_s)
+        except TimeoutError:
+            raise CallbackTimeout(f"no ack for CALLBACK {topic} within {timeout_s}s (connection {conn.id})") from None
+        if ack is None:
+            raise CallbackTimeout(f"connection {conn.id} closed before acking CALLBACK {topic}")
+        if ack.get("code") != 200:
+            raise CallbackFailed(f"client acked CALLBACK {topic} with code {ack.get('code')}: {ack.get('message')!r}")
+        decoded = _decode(ack.get("data"))
+        if not isinstance(decoded, dict):
+            raise CallbackFailed(f"ack data for CALLBACK {topic} is not a JSON object: {ack.get('data')!r:.200}")
+        return decoded
+
+
+def _decode(data: Any) -> Any:
+    """Ack `data` is a JSON string by protocol; tolerate an already-decoded object."""
+    if isinstance(data, str):
+        try:
+            return json.loads(data)
+        except ValueError:
+            return None
+    return data
