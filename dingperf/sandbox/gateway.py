@@ -90,6 +90,7 @@ class StreamGateway:
         self._thread: threading.Thread | None = None
         self._server: Server | None = None
         self._port = 0
+        self._host = "127.0.0.1"
 
     # ---- lifecycle ---------------------------------------------------------------------------
 
@@ -98,10 +99,11 @@ class StreamGateway:
         """The URL `connections/open` hands out (the client appends `?ticket=`)."""
         if self._server is None:
             raise GatewayError("the Stream gateway is not running; start the sandbox server first")
-        return f"ws://127.0.0.1:{self._port}/connect"
+        return f"ws://{self._host}:{self._port}/connect"
 
     def start(self, host: str = "127.0.0.1", port: int = 0) -> int:
         """Start the loop thread and the websocket server; returns the bound port."""
+        self._host = "127.0.0.1" if host in ("", "0.0.0.0") else host
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="sandbox-stream", daemon=True)
         self._thread.start()

@@ -1,4 +1,7 @@
-"""Run the sandbox on loopback in a background thread (port 0 picks a free port)."""
+"""Run the sandbox on loopback in background threads (port 0 picks a free port).
+
+The HTTP server and the Stream gateway listen on separate ports; `stop()` ends both and the pusher.
+"""
 
 from __future__ import annotations
 
@@ -25,17 +28,22 @@ class SandboxServer:
         host, port = self._http.server_address[:2]
         return f"http://{host}:{port}"
 
-    def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
+    def start(self, host: str = "127.0.0.1", port: int = 0, stream_port: int = 0) -> str:
+        """Serve HTTP on `port` and the Stream websocket gateway on `stream_port`; returns the base URL."""
+        self.state.gateway.start(host, stream_port)
         self._http = make_server(host, port, create_app(self.state), threaded=True)
         self._thread = threading.Thread(target=self._http.serve_forever, name="sandbox-http", daemon=True)
         self._thread.start()
         return self.base_url
 
     def stop(self) -> None:
+        """Stop serving: HTTP first (no new triggers), then the gateway and the HTTP pusher."""
         if self._http is not None:
             self._http.shutdown()
             self._http.server_close()
             self._http = None
+        self.state.gateway.stop()
+        self.state.pusher.stop()
 
     def __enter__(self) -> "SandboxServer":
         self.start()
