@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from dingperf.sandbox.clock import Clock
+from dingperf.sandbox.directory import Directory
 from dingperf.sandbox.faults import FaultBook
 from dingperf.sandbox.recorder import Recorder
 from dingperf.sandbox.throttle import Throttle
@@ -77,6 +78,7 @@ class SandboxState:
     faults: FaultBook = field(init=False)
     recorder: Recorder = field(init=False)
     authcodes: AuthCodes = field(init=False)
+    directory: Directory = field(init=False)
     # Called by POST /_sandbox/reset after the core clears its own transient state; append yours.
     reset_hooks: list[Callable[[], None]] = field(default_factory=list)
 
@@ -86,3 +88,4 @@ class SandboxState:
         self.faults = FaultBook()
         self.recorder = Recorder()
         self.authcodes = AuthCodes(self.clock)
+        self.directory = Directory(self.clock, self.lock)
