@@ -31,6 +31,8 @@ from dingperf.sandbox.wire import (
 BLUEPRINTS: list[str] = [
     "dingperf.sandbox.control",
     "dingperf.sandbox.routes_auth",
+    "dingperf.sandbox.routes_gateway",
+    "dingperf.sandbox.routes_callback",
 ]
 
 

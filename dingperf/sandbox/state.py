@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from dingperf.sandbox.clock import Clock
 from dingperf.sandbox.directory import Directory
 from dingperf.sandbox.faults import FaultBook
+from dingperf.sandbox.gateway import StreamGateway
+from dingperf.sandbox.pusher import HttpPusher
 from dingperf.sandbox.recorder import Recorder
 from dingperf.sandbox.throttle import Throttle
 from dingperf.sandbox.tokens import AuthCodes, TokenStore
@@ -81,6 +83,9 @@ class SandboxState:
     directory: Directory = field(init=False)
     # Called by POST /_sandbox/reset after the core clears its own transient state; append yours.
     reset_hooks: list[Callable[[], None]] = field(default_factory=list)
+    # Event delivery: the Stream websocket gateway and the HTTP pusher (gateway.py, pusher.py).
+    gateway: StreamGateway = field(init=False)
+    pusher: HttpPusher = field(init=False)
 
     def __post_init__(self) -> None:
         self.tokens = TokenStore(self.clock)
@@ -88,4 +93,7 @@ class SandboxState:
         self.faults = FaultBook()
         self.recorder = Recorder()
         self.authcodes = AuthCodes(self.clock)
+        self.gateway = StreamGateway(self.clock)
+        self.pusher = HttpPusher(self.clock)
+        self.reset_hooks.extend([self.gateway.clear, self.pusher.clear])
         self.directory = Directory(self.clock, self.lock)
