@@ -8,6 +8,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
+from itertools import pairwise
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dingperf.perf.audit import require_aware
@@ -85,7 +86,7 @@ def validate_deadlines(deadlines: Iterable[tuple[Phase, datetime]]) -> None:
     phases = [p for p, _ in pairs]
     if len(phases) != len(set(phases)):
         raise ValidationError(f"a phase has two deadlines: {[p.value for p in phases]}")
-    for (p1, a1), (p2, a2) in zip(pairs, pairs[1:]):
+    for (p1, a1), (p2, a2) in pairwise(pairs):
         if a2 < a1:
             raise ValidationError(f"deadline of {p2.value} ({a2.isoformat()}) is before that of {p1.value} ({a1.isoformat()})")
 

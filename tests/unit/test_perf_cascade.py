@@ -1,4 +1,4 @@
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
@@ -11,7 +11,7 @@ from dingperf.perf.goals import Goal, GoalKind, GoalLevel
 from dingperf.perf.periods import Period
 
 Q1 = Period(date(2026, 1, 1), date(2026, 4, 1))
-NOW = datetime(2026, 1, 5, tzinfo=timezone.utc)
+NOW = datetime(2026, 1, 5, tzinfo=UTC)
 D = Decimal
 
 

@@ -1,4 +1,5 @@
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -29,9 +30,9 @@ def test_month_end_anchor_does_not_drift():
 
 def test_period_containing_uses_the_org_timezone():
     # 2026-03-31 17:00 UTC is already April 1st in Shanghai
-    at = datetime(2026, 3, 31, 17, 0, tzinfo=timezone.utc)
+    at = datetime(2026, 3, 31, 17, 0, tzinfo=UTC)
     assert period_containing(CycleKind.QUARTERLY, date(2026, 1, 1), at, SH).start == date(2026, 4, 1)
-    assert period_containing(CycleKind.QUARTERLY, date(2026, 1, 1), at, timezone.utc).start == date(2026, 1, 1)
+    assert period_containing(CycleKind.QUARTERLY, date(2026, 1, 1), at, UTC).start == date(2026, 1, 1)
 
 
 def test_period_boundaries_are_local_midnight():
@@ -42,7 +43,7 @@ def test_period_boundaries_are_local_midnight():
 @given(st.sampled_from(list(CycleKind)), st.dates(date(2000, 1, 1), date(2090, 1, 1)), st.integers(1, 30))
 def test_consecutive_periods_tile_without_gaps(kind, anchor, count):
     ps = periods(kind, anchor, count)
-    assert all(a.end == b.start for a, b in zip(ps, ps[1:]))
+    assert all(a.end == b.start for a, b in pairwise(ps))
 
 
 def test_monthly_and_quarterly_cycles_may_overlap_for_one_person():

@@ -1,4 +1,4 @@
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
@@ -10,7 +10,7 @@ from dingperf.perf.okr import KeyResult
 from dingperf.perf.periods import Period
 
 Q1 = Period(date(2026, 1, 1), date(2026, 4, 1))
-NOW = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 D = Decimal
 
 

@@ -1,4 +1,4 @@
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -12,7 +12,7 @@ from dingperf.perf.okr import KeyResult
 from dingperf.perf.periods import Period
 
 Q1 = Period(date(2026, 1, 1), date(2026, 4, 1))
-T0 = datetime(2026, 1, 5, 9, tzinfo=timezone.utc)
+T0 = datetime(2026, 1, 5, 9, tzinfo=UTC)
 SH = ZoneInfo("Asia/Shanghai")
 D = Decimal
 OKR = Goal("o", "emp", "Delight", GoalKind.OKR, Q1, key_results=(KeyResult("k1", "NPS", D(50), D(85)),),
@@ -64,8 +64,8 @@ def test_feedback_any_time_but_not_to_oneself():
 def test_task_due_yesterday_in_org_timezone_is_overdue():
     task = add_task(OKR, "t1", "Call 10 users", "emp", Priority.HIGH, date(2026, 1, 5))
     # 2026-01-05 16:30 UTC is already 2026-01-06 in Shanghai
-    assert is_overdue(task, datetime(2026, 1, 5, 16, 30, tzinfo=timezone.utc), SH)
-    assert not is_overdue(task, datetime(2026, 1, 5, 15, 30, tzinfo=timezone.utc), SH)
+    assert is_overdue(task, datetime(2026, 1, 5, 16, 30, tzinfo=UTC), SH)
+    assert not is_overdue(task, datetime(2026, 1, 5, 15, 30, tzinfo=UTC), SH)
 
 
 def test_overdue_tasks_sorted_by_priority_then_due_and_done_tasks_excluded():

@@ -5,9 +5,25 @@ import pytest
 
 from dingperf.perf.cycles import new_cycle
 from dingperf.perf.errors import TransitionError
-from dingperf.perf.groups import (AllOf, AnyOf, DynamicGroup, Employee, InDepartmentSubtree, IsActive,
-                                  JobLevelBetween, Not, OrgContext, ReportsTo, TenureAtLeast, TitleIn,
-                                  VirtualGroup, diff_membership, evaluate, reevaluate_participants, tenure_months)
+from dingperf.perf.groups import (
+    AllOf,
+    AnyOf,
+    DynamicGroup,
+    Employee,
+    InDepartmentSubtree,
+    IsActive,
+    JobLevelBetween,
+    Not,
+    OrgContext,
+    ReportsTo,
+    TenureAtLeast,
+    TitleIn,
+    VirtualGroup,
+    diff_membership,
+    evaluate,
+    reevaluate_participants,
+    tenure_months,
+)
 from dingperf.perf.periods import CycleKind
 from dingperf.perf.phases import advance
 

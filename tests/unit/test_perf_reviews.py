@@ -1,14 +1,24 @@
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
 
 from dingperf.perf.errors import TransitionError, ValidationError
-from dingperf.perf.reviews import (MissingRaterPolicy, NominationStatus, RaterType, approve, check_nominations,
-                                   nominate, reject, require_valid_nominations, review_policy, submit,
-                                   visible_rater_groups)
+from dingperf.perf.reviews import (
+    MissingRaterPolicy,
+    NominationStatus,
+    RaterType,
+    approve,
+    check_nominations,
+    nominate,
+    reject,
+    require_valid_nominations,
+    review_policy,
+    submit,
+    visible_rater_groups,
+)
 
-NOW = datetime(2026, 3, 1, tzinfo=timezone.utc)
+NOW = datetime(2026, 3, 1, tzinfo=UTC)
 POLICY = review_policy({RaterType.SELF: 10, RaterType.MANAGER: 70, RaterType.PEER: 20}, min_peers=2, max_peers=3)
 MANAGERS = {"ann": "mia", "bob": "mia", "cat": "mia", "dan": "mia", "eve": "mia", "sub": "ann"}
 
