@@ -33,6 +33,8 @@ BLUEPRINTS: list[str] = [
     "dingperf.sandbox.routes_auth",
     "dingperf.sandbox.routes_gateway",
     "dingperf.sandbox.routes_callback",
+    "dingperf.sandbox.control_events",
+    "dingperf.sandbox.control_stream",
 ]
 
 
