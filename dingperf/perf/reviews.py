@@ -76,6 +76,18 @@ class ReviewPolicy:
     def is_anonymous(self, rater_type: RaterType) -> bool:
         return RaterType(rater_type) in self.anonymous_types
 
+    def rater_config_kwargs(self) -> dict[str, Any]:
+        """Keyword arguments for ``raters.RaterConfig.build`` (same group codes and policy names)."""
+        weighted = [t for t, w in self.weights if w > 0]
+        anonymous = [t.value for t in weighted if t in self.anonymous_types]
+        return {
+            "weights": {t.value: w for t, w in self.weights if w > 0},
+            "policy": self.missing_policy.value,
+            "mandatory": ("manager",),
+            "anonymous": tuple(anonymous),
+            "quorum": {code: self.anonymity_quorum for code in anonymous},
+        }
+
     def as_dict(self) -> dict[str, Any]:
         """The declaration as plain values, to be saved on each result."""
         return {

@@ -102,3 +102,12 @@ def test_cross_department_rater_must_come_from_another_department():
 def test_anonymous_groups_below_quorum_are_never_visible():
     shown = visible_rater_groups({RaterType.MANAGER: 1, RaterType.PEER: 2, RaterType.SUBORDINATE: 3}, POLICY)
     assert shown == {RaterType.MANAGER: True, RaterType.PEER: False, RaterType.SUBORDINATE: True}
+
+
+def test_policy_feeds_the_rater_aggregation_config():
+    from dingperf.perf.raters import RaterConfig
+
+    config = RaterConfig.build(**POLICY.rater_config_kwargs())
+    assert config.policy == "renormalise"
+    assert config.group("peer").anonymous and config.group("peer").quorum == 3
+    assert config.group("manager").mandatory
