@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from dingperf.sandbox.server import SandboxServer
+from tests.database import db_url, store  # noqa: F401  (fixtures: fresh database URL, migrated Store)
 
 
 def poll_until(predicate: Callable[[], object], timeout: float = 10.0, interval: float = 0.02) -> object:

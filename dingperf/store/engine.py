@@ -1,0 +1,103 @@
+"""Engines and sessions: SQLite in WAL mode by default, PostgreSQL through psycopg 3. Nothing at import time."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.pool import StaticPool
+from sqlmodel import Session
+
+if TYPE_CHECKING:
+    from dingperf.settings import Settings
+
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+class StoreError(Exception):
+    """A store operation could not be done; the message says why and what to do."""
+
+
+class NotFound(StoreError):
+    """The row asked for does not exist."""
+
+
+def normalise_database_url(url: str) -> str:
+    """postgres:// and postgresql:// -> postgresql+psycopg:// (we ship psycopg 3, not psycopg2)."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def is_sqlite(url: str) -> bool:
+    return url.startswith("sqlite:")
+
+
+def create_store_engine(url: str, *, echo: bool = False) -> Engine:
+    """An engine for `url`, with SQLite tuned for several processes (WAL, busy timeout, foreign keys)."""
+    url = normalise_database_url(url)
+    if not is_sqlite(url):
+        return create_engine(url, echo=echo, pool_pre_ping=True, future=True)
+    memory = url in ("sqlite://", "sqlite:///:memory:")
+    kwargs: dict[str, Any] = {"connect_args": {"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}}
+    if memory:
+        kwargs["poolclass"] = StaticPool  # one shared in-memory database, not one per connection
+    engine = create_engine(url, echo=echo, **kwargs)
+    _tune_sqlite(engine, wal=not memory)
+    return engine
+
+
+def _tune_sqlite(engine: Engine, *, wal: bool) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        # Let SQLAlchemy, not the sqlite3 module, decide when transactions begin (SAVEPOINTs work then).
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        if wal:
+            cur.execute("PRAGMA journal_mode=WAL")  # readers never block the writer
+        cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA synchronous=NORMAL")  # durable in WAL mode except on power loss
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN")
+
+
+@dataclass(frozen=True)
+class Store:
+    """The database: `with store.session() as s:` commits on success and rolls back on error."""
+
+    engine: Engine
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        with Session(self.engine, expire_on_commit=False) as session:
+            try:
+                yield session
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def open_store(url: str, *, echo: bool = False) -> Store:
+    """A Store on `url` (not migrated: call dingperf.store.migrate.upgrade first)."""
+    return Store(engine=create_store_engine(url, echo=echo))
+
+
+def store_for(settings: Settings) -> Store:
+    """The Store configured by settings.database.url."""
+    return open_store(settings.database.url)

@@ -1,0 +1,34 @@
+"""Every table of the store. Importing this module registers them all on `metadata` (Alembic needs that):
+a new table module must be imported here."""
+
+from __future__ import annotations
+
+from dingperf.store.tables._base import metadata
+from dingperf.store.tables.approvals import ApprovalInstance, ApprovalInstanceBase
+from dingperf.store.tables.attendance import AttendanceRecord, AttendanceRecordBase
+from dingperf.store.tables.audit import AuditEntry
+from dingperf.store.tables.checkpoint import Checkpoint
+from dingperf.store.tables.inbox import InboxEvent, InboxSource, InboxStatus
+from dingperf.store.tables.org import Department, DepartmentBase, Employee, EmployeeBase
+from dingperf.store.tables.outbox import OutboxMessage, OutboxStatus
+from dingperf.store.tables.quota import QuotaUsage
+
+__all__ = [
+    "ApprovalInstance",
+    "ApprovalInstanceBase",
+    "AttendanceRecord",
+    "AttendanceRecordBase",
+    "AuditEntry",
+    "Checkpoint",
+    "Department",
+    "DepartmentBase",
+    "Employee",
+    "EmployeeBase",
+    "InboxEvent",
+    "InboxSource",
+    "InboxStatus",
+    "OutboxMessage",
+    "OutboxStatus",
+    "QuotaUsage",
+    "metadata",
+]
