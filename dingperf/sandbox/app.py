@@ -35,6 +35,10 @@ BLUEPRINTS: list[str] = [
     "dingperf.sandbox.routes_callback",
     "dingperf.sandbox.control_events",
     "dingperf.sandbox.control_stream",
+    "dingperf.sandbox.routes_messages",
+    "dingperf.sandbox.routes_robots",
+    "dingperf.sandbox.routes_cards",
+    "dingperf.sandbox.control_outbound",
 ]
 
 

@@ -12,6 +12,7 @@ from dingperf.sandbox.clock import Clock
 from dingperf.sandbox.directory import Directory
 from dingperf.sandbox.faults import FaultBook
 from dingperf.sandbox.gateway import StreamGateway
+from dingperf.sandbox.outbound import Outbound
 from dingperf.sandbox.pusher import HttpPusher
 from dingperf.sandbox.recorder import Recorder
 from dingperf.sandbox.throttle import Throttle
@@ -86,6 +87,8 @@ class SandboxState:
     # Event delivery: the Stream websocket gateway and the HTTP pusher (gateway.py, pusher.py).
     gateway: StreamGateway = field(init=False)
     pusher: HttpPusher = field(init=False)
+    # What dingperf sent to people: mailbox, groups, messages, DINGs, robots, cards (outbound.py).
+    outbound: Outbound = field(init=False)
 
     def __post_init__(self) -> None:
         self.tokens = TokenStore(self.clock)
@@ -97,3 +100,5 @@ class SandboxState:
         self.pusher = HttpPusher(self.clock)
         self.reset_hooks.extend([self.gateway.clear, self.pusher.clear])
         self.directory = Directory(self.clock, self.lock)
+        self.outbound = Outbound()
+        self.reset_hooks.append(self.outbound.reset)
