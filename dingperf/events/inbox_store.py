@@ -1,0 +1,88 @@
+"""The inbox on the store's `inbox_events` table: insert once, claim under a lease, finish fenced by it.
+
+The store's repository does inserting, claiming, listing and replay. What it lacks is lease fencing:
+a worker whose lease expired (it was slow, or presumed dead) must not overwrite the outcome of the worker
+that reclaimed the row, so every finish here is one UPDATE conditioned on the lease this worker holds.
+
+The table has no column for DingTalk's birth time, so the stored `payload` is an envelope
+`{"born_at": "<ISO-8601>", "data": <DingTalk business object>}`; `event_of()` unwraps it.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import update
+from sqlmodel import col
+
+from dingperf.events.event import Event
+from dingperf.events.worker import ClaimedEvent
+from dingperf.store.engine import Store
+from dingperf.store.repositories.inbox import claim_inbox_batch, insert_inbox_event
+from dingperf.store.tables.inbox import InboxEvent, InboxStatus
+
+
+def envelope(event: Event) -> dict[str, Any]:
+    """What goes into the payload column for an event."""
+    return {"born_at": event.born_at.astimezone(UTC).isoformat(), "data": event.payload}
+
+
+def event_of(row: InboxEvent) -> Event:
+    """Rebuild the event value from a stored row (rows written before the envelope fall back to received_at)."""
+    stored = row.payload or {}
+    if "data" in stored and "born_at" in stored:
+        born, data = datetime.fromisoformat(stored["born_at"]), stored["data"]
+    else:
+        born, data = row.received_at, stored
+    return Event(corp_id=row.corp_id, event_id=row.event_id, event_type=row.event_type, born_at=born,
+                 source=row.source, payload=dict(data))  # type: ignore[arg-type]
+
+
+class SqlInbox:
+    """The inbox of one store; `put()` for intake, the rest is the worker's `InboxPort`."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def put(self, event: Event, received_at: datetime | None = None) -> bool:
+        """Store the event in one short transaction; True if new, False for a duplicate (corp_id, event_id)."""
+        with self.store.session() as session:
+            return insert_inbox_event(session=session, corp_id=event.corp_id, event_id=event.event_id,
+                                      event_type=event.event_type, source=event.source, payload=envelope(event),
+                                      received_at=received_at or datetime.now(UTC))
+
+    def put_many(self, events: list[Event], received_at: datetime | None = None) -> list[bool]:
+        """Store several events in one transaction (group commit); one flag per event as in `put`."""
+        at = received_at or datetime.now(UTC)
+        with self.store.session() as session:
+            return [insert_inbox_event(session=session, corp_id=e.corp_id, event_id=e.event_id,
+                                       event_type=e.event_type, source=e.source, payload=envelope(e), received_at=at)
+                    for e in events]
+
+    def claim(self, *, limit: int, now: datetime, lease_s: float) -> list[ClaimedEvent]:
+        with self.store.session() as session:
+            rows = claim_inbox_batch(session=session, now=now, limit=limit, lease_seconds=lease_s)
+            return [ClaimedEvent(row_id=r.id, event=event_of(r), attempt=r.attempts,  # type: ignore[arg-type]
+                                 lease_until=r.lease_until) for r in rows]  # type: ignore[arg-type]
+
+    def _finish(self, claimed: ClaimedEvent, **values: Any) -> bool:
+        t: Any = InboxEvent
+        stmt = (update(t)
+                .where(col(t.id) == claimed.row_id, col(t.status) == InboxStatus.PROCESSING.value,
+                       col(t.lease_until) == claimed.lease_until)
+                .values(**values))
+        with self.store.session() as session:
+            return session.execute(stmt).rowcount == 1  # type: ignore[attr-defined]
+
+    def mark_done(self, claimed: ClaimedEvent, *, processed_at: datetime) -> bool:
+        return self._finish(claimed, status=InboxStatus.DONE.value, processed_at=processed_at, lease_until=None,
+                            last_error="")
+
+    def mark_retry(self, claimed: ClaimedEvent, *, next_attempt_at: datetime, error: str) -> bool:
+        return self._finish(claimed, status=InboxStatus.FAILED.value, next_attempt_at=next_attempt_at,
+                            lease_until=None, last_error=error[:4000])
+
+    def mark_parked(self, claimed: ClaimedEvent, *, error: str, at: datetime) -> bool:
+        return self._finish(claimed, status=InboxStatus.PARKED.value, processed_at=at, lease_until=None,
+                            next_attempt_at=None, last_error=error[:4000])

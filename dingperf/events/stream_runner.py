@@ -1,0 +1,63 @@
+"""`dingperf serve stream`: hold the installation's stream leader lock, keep one supervised Stream
+connection open, and store every frame in the inbox before it is acked."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from dingperf.dingtalk.push import WireEvent
+from dingperf.dingtalk.stream import StreamConnection, StreamSettings
+from dingperf.events.event import Event
+from dingperf.events.leader import LeaderLock
+from dingperf.events.normalise import from_wire
+
+log = logging.getLogger(__name__)
+
+LEADER_ROLE = "stream"
+
+
+class StreamRunner:
+    """Leader lock + StreamConnection + inbox insert. `start()` raises LeaderLockHeld if another runs."""
+
+    def __init__(self, settings: StreamSettings, store: Callable[[Event], bool], database_url: str, *,
+                 lock_wait_s: float | None = 0.0) -> None:
+        self.settings = settings
+        self._store = store
+        self._lock = LeaderLock(database_url, LEADER_ROLE)
+        self._lock_wait_s = lock_wait_s
+        self.connection: StreamConnection | None = None
+
+    def _sink(self, wire: WireEvent) -> None:
+        event = from_wire(wire, "stream", received_at=datetime.now(UTC))
+        fresh = self._store(event)
+        log.debug("stream: %s %s %s", event.event_type, event.event_id, "stored" if fresh else "duplicate")
+
+    def start(self) -> None:
+        """Take the leader lock (waiting up to lock_wait_s) and open the connection in its own thread."""
+        self._lock.acquire(timeout=self._lock_wait_s)
+        try:
+            self.connection = StreamConnection(self.settings, self._sink)
+            self.connection.start()
+        except BaseException:
+            self._lock.release()
+            raise
+        log.info("stream: leader for this installation; connecting to %s", self.settings.api_base)
+
+    def stop(self) -> None:
+        """Close the connection and release the leader lock."""
+        try:
+            if self.connection is not None:
+                self.connection.stop()
+        finally:
+            self._lock.release()
+
+    def serve_forever(self, stop: threading.Event) -> None:
+        """Run until `stop` is set (the CLI sets it on SIGINT/SIGTERM)."""
+        self.start()
+        try:
+            stop.wait()
+        finally:
+            self.stop()
