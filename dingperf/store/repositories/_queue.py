@@ -30,8 +30,10 @@ def insert_if_absent(session: Session, table: type[SQLModel], values: dict[str, 
         stmt = sqlite.insert(table.__table__)  # type: ignore[attr-defined]
     else:
         raise StoreError(f"database {dialect!r} is not supported; use SQLite or PostgreSQL")
-    result = session.execute(stmt.values(**values).on_conflict_do_nothing(index_elements=list(unique)))
-    return result.rowcount == 1  # type: ignore[attr-defined]
+    pk = list(table.__table__.primary_key.columns)  # type: ignore[attr-defined]
+    stmt = stmt.values(**values).on_conflict_do_nothing(index_elements=list(unique)).returning(*pk)
+    # RETURNING, not rowcount: psycopg reports rowcount unreliably for ON CONFLICT DO NOTHING
+    return session.execute(stmt).first() is not None
 
 
 def claim_batch(session: Session, table: type[T], *, ready: Sequence[str], working: str, now: datetime,
