@@ -35,7 +35,7 @@ def count_writes(store: Store) -> list[str]:
     seen: list[str] = []
 
     @event.listens_for(store.engine, "before_cursor_execute")
-    def _record(conn, cursor, statement, params, context, executemany):  # noqa: ANN001, ARG001
+    def _record(conn, cursor, statement, params, context, executemany):
         if statement.lstrip().split()[0].upper() in ("INSERT", "UPDATE", "DELETE"):
             seen.append(statement)
 

@@ -35,7 +35,7 @@ def test_postgres_urls_are_normalised_to_psycopg3() -> None:
     assert normalise_database_url("sqlite:///x.db") == "sqlite:///x.db"
 
 
-def test_sqlite_runs_in_wal_mode_with_busy_timeout_and_foreign_keys(tmp_path) -> None:  # noqa: ANN001
+def test_sqlite_runs_in_wal_mode_with_busy_timeout_and_foreign_keys(tmp_path) -> None:
     engine = create_store_engine(f"sqlite:///{tmp_path / 'wal.db'}")
     try:
         with engine.connect() as conn:
