@@ -31,3 +31,16 @@ def sandbox() -> Iterator[SandboxServer]:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture
+def company_sandbox() -> Iterator[SandboxServer]:
+    """A live sandbox holding a small generated company (260 people, 12 departments, seed 7)."""
+    from dingperf.sandbox.runner import build_state
+
+    server = SandboxServer(build_state(employees=260, depts=12, seed=7))
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -31,6 +31,9 @@ from dingperf.sandbox.wire import (
 BLUEPRINTS: list[str] = [
     "dingperf.sandbox.control",
     "dingperf.sandbox.routes_auth",
+    "dingperf.sandbox.routes_contacts",
+    "dingperf.sandbox.routes_attendance",
+    "dingperf.sandbox.routes_workflow",
     "dingperf.sandbox.routes_gateway",
     "dingperf.sandbox.routes_callback",
     "dingperf.sandbox.control_events",

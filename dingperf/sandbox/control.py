@@ -11,6 +11,8 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, request
 
 from dingperf.sandbox.app import sandbox_state
+from dingperf.sandbox.directory import UnknownUser
+from dingperf.sandbox.tokens import AUTH_CODE_TTL_S
 
 bp = Blueprint("sandbox_control", __name__, url_prefix="/_sandbox")
 
@@ -130,3 +132,46 @@ def reset() -> Response:
     for hook in list(state.reset_hooks):
         hook()
     return jsonify({"reset": True})
+
+
+@bp.post("/authcode")
+def issue_authcode() -> Response:
+    """Play a user opening the workbench: a 免登 code for them, single use, valid 5 minutes."""
+    state = sandbox_state()
+    userid = control_body().get("userid")
+    if not isinstance(userid, str):
+        raise ControlError("userid is required, e.g. {\"userid\": \"<a userid from GET /_sandbox/company>\"}")
+    try:
+        state.directory.user(userid)
+    except UnknownUser as exc:
+        raise ControlError(str(exc)) from exc
+    return jsonify({"code": state.authcodes.issue(userid), "expires_in": AUTH_CODE_TTL_S})
+
+
+@bp.get("/company")
+def company_summary() -> Response:
+    """Counts and samples of the generated org, for demos and tests to pick people from."""
+    state = sandbox_state()
+    directory = state.directory
+    with state.lock:
+        current = [u for u in directory.users.values() if not u.departed]
+        departed = [u.userid for u in directory.users.values() if u.departed]
+        sizes = sorted(((len(directory.member_ids(d)), d) for d in directory.departments), reverse=True)
+        managers = [u.userid for u in current if any(d.manager_userids and u.userid in d.manager_userids
+                                                       for d in (directory.departments[x] for x in u.dept_id_list))]
+        body = {
+            "corp_id": state.app.corp_id,
+            "employees": len(current),
+            "departed": len(departed),
+            "departments": len(directory.departments),
+            "sample_userids": [u.userid for u in current[:10]],
+            "sample_departed_userids": departed[:5],
+            "sample_manager_userids": managers[:5],
+            "sample_no_manager_userids": [u.userid for u in current if u.manager_userid is None][:5],
+            "sample_dept_ids": sorted(directory.departments)[:10],
+            "largest_dept_ids": [d for _n, d in sizes[:5]],
+            "dept_ids_by_name": {d.name: d.dept_id for d in directory.departments.values() if d.parent_id in (None, 1)},
+            "process_codes": sorted(state.workflow.processes),
+            "process_instances": len(state.workflow.instances),
+        }
+    return jsonify(body)

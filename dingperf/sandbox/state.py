@@ -8,6 +8,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from dingperf.sandbox.attendance import AttendanceBook
 from dingperf.sandbox.clock import Clock
 from dingperf.sandbox.directory import Directory
 from dingperf.sandbox.faults import FaultBook
@@ -17,6 +18,7 @@ from dingperf.sandbox.pusher import HttpPusher
 from dingperf.sandbox.recorder import Recorder
 from dingperf.sandbox.throttle import Throttle
 from dingperf.sandbox.tokens import AuthCodes, TokenStore
+from dingperf.sandbox.workflow import Workflow
 
 _ALNUM = string.ascii_letters + string.digits
 
@@ -82,6 +84,8 @@ class SandboxState:
     recorder: Recorder = field(init=False)
     authcodes: AuthCodes = field(init=False)
     directory: Directory = field(init=False)
+    attendance: AttendanceBook = field(init=False)
+    workflow: Workflow = field(init=False)
     # Called by POST /_sandbox/reset after the core clears its own transient state; append yours.
     reset_hooks: list[Callable[[], None]] = field(default_factory=list)
     # Event delivery: the Stream websocket gateway and the HTTP pusher (gateway.py, pusher.py).
@@ -96,9 +100,11 @@ class SandboxState:
         self.faults = FaultBook()
         self.recorder = Recorder()
         self.authcodes = AuthCodes(self.clock)
+        self.directory = Directory(self.clock, self.lock)
+        self.attendance = AttendanceBook(self.clock, self.directory)
+        self.workflow = Workflow(self.clock, self.lock)
         self.gateway = StreamGateway(self.clock)
         self.pusher = HttpPusher(self.clock)
         self.reset_hooks.extend([self.gateway.clear, self.pusher.clear])
-        self.directory = Directory(self.clock, self.lock)
         self.outbound = Outbound()
         self.reset_hooks.append(self.outbound.reset)
