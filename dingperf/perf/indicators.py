@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import MISSING, dataclass, field, fields
 from decimal import Decimal
 from typing import Literal
 
@@ -215,3 +216,56 @@ class Veto:
 
 WeightedIndicator = Quantitative | Behavioural | Binary
 Indicator = Quantitative | Behavioural | Binary | Adjustment | Veto
+
+
+_KINDS: dict[str, type] = {"quantitative": Quantitative, "behavioural": Behavioural, "binary": Binary,
+                           "adjustment": Adjustment, "veto": Veto}
+_DECIMALS = frozenset({"target", "baseline", "threshold", "challenge", "threshold_score", "target_score",
+                       "challenge_score", "below_threshold_score", "floor", "cap", "partial_fraction",
+                       "done_fraction", "amount", "limit"})
+
+
+def indicator_to_dict(ind: Indicator) -> dict[str, object]:
+    """Plain JSON-ready dict (Decimals as strings, defaults omitted so old hashes stay stable)."""
+    out: dict[str, object] = {"kind": ind.kind}
+    for f in fields(ind):  # type: ignore[arg-type]
+        if f.name == "kind" or not f.init:
+            continue
+        value = getattr(ind, f.name)
+        if f.default is not MISSING and value == f.default:
+            continue
+        if f.name == "scale":
+            value = [{"value": str(level.value), "label": level.label, "anchor": level.anchor} for level in value]
+        elif isinstance(value, Decimal):
+            value = str(value)
+        out[f.name] = value
+    return out
+
+
+def indicator_from_dict(data: Mapping[str, object]) -> Indicator:
+    """Build an indicator from its dict; unknown kinds or fields raise ValidationError."""
+    from dingperf.perf.numbers import to_decimal
+
+    kind = data.get("kind")
+    cls = _KINDS.get(str(kind))
+    if cls is None:
+        raise ValidationError(f"indicator kind must be one of {sorted(_KINDS)}, got {kind!r}")
+    allowed = {f.name for f in fields(cls) if f.init}
+    unknown = set(data) - allowed - {"kind"}
+    code = data.get("code", "?")
+    if unknown:
+        raise ValidationError(f"indicator {code!r}: unknown field(s) {sorted(unknown)}; allowed: {sorted(allowed)}")
+    kwargs: dict[str, object] = {}
+    for name, value in data.items():
+        if name == "kind":
+            continue
+        if name == "scale":
+            value = tuple(ScaleLevel(to_decimal(lv["value"], f"scale value of {code!r}"), str(lv["label"]),
+                                     str(lv.get("anchor", ""))) for lv in value)  # type: ignore[attr-defined,index]
+        elif name in _DECIMALS and value is not None:
+            value = to_decimal(value, f"{name} of indicator {code!r}")
+        kwargs[name] = value
+    try:
+        return cls(**kwargs)  # type: ignore[no-any-return]
+    except TypeError as exc:
+        raise ValidationError(f"indicator {code!r}: {exc}; check the required fields") from None

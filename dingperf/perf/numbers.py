@@ -93,12 +93,12 @@ def normalise(weights: Sequence[Decimal]) -> tuple[Decimal, ...]:
 
 
 def fmt(value: Decimal | None) -> str:
-    """Plain, human-readable rendering of a Decimal (no exponent, trailing zeros trimmed)."""
+    """Plain, human-readable rendering of a Decimal: no exponent, trailing zeros trimmed, ≤ 6 decimals."""
     if value is None:
         return "—"
-    if value == value.to_integral_value():
-        return f"{value.quantize(ONE):f}"
-    text = f"{value.normalize():f}"
-    if "." in text and len(text.split(".")[1]) > 6:
-        text = f"{value.quantize(Decimal('0.000001')).normalize():f}"
-    return text
+    if value.is_zero():
+        return "0"
+    exponent = value.normalize().as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -6:
+        value = value.quantize(Decimal("0.000001"))
+    return f"{value.normalize():f}"

@@ -1,0 +1,292 @@
+"""The fixed scoring pipeline (DESIGN.md): achievement → clamp → weight → section sums → rater aggregation →
+plus/minus → veto → total cap → grade; calibration is a separate, later override.
+
+`Scorer` is a template compiled once (weights in points, formulas parsed); `score()` is the lean hot path
+and `explain()` runs the very same pipeline while recording every step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from decimal import Decimal
+from typing import Literal
+
+from dingperf.perf import achievement as ach
+from dingperf.perf.adjustments import AppliedAdjustment, apply_adjustments, bound_total, triggered_veto
+from dingperf.perf.errors import ValidationError
+from dingperf.perf.explanation import Explanation, SourceRef, build_explanation
+from dingperf.perf.formula import Formula, parse
+from dingperf.perf.indicators import Behavioural, Quantitative, WeightedIndicator
+from dingperf.perf.numbers import ZERO, clamp, round_to, to_decimal
+from dingperf.perf.raters import RaterAggregate, RaterConfig, aggregate
+from dingperf.perf.templates import Template, TemplateRef
+
+
+@dataclass(frozen=True, slots=True)
+class Measurement:
+    """An input value together with the records it came from (attendance ids, approval instance ids)."""
+
+    value: object
+    sources: tuple[SourceRef, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class RaterScores:
+    """One rater's ratings of a rated section's items (item code → rating, status or actual)."""
+
+    rater_id: str
+    group: str
+    ratings: Mapping[str, object]
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreInput:
+    """Everything one employee's score is computed from; values may be raw or Measurement."""
+
+    employee_id: str
+    actuals: Mapping[str, object] = field(default_factory=dict)
+    ratings: Sequence[RaterScores] = ()
+    adjustments: Mapping[str, object] = field(default_factory=dict)
+    vetoes: Mapping[str, object] = field(default_factory=dict)
+    inputs: Mapping[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class CalibrationOverride:
+    """Hook for the calibration module: a moved grade and/or score, always with a reason and an author."""
+
+    reason: str
+    by: str
+    at: datetime
+    grade: str | None = None
+    total: Decimal | None = None
+
+    def __post_init__(self) -> None:
+        if not self.reason.strip():
+            raise ValidationError("a calibration change needs a reason; write why the result moves")
+        if self.grade is None and self.total is None:
+            raise ValidationError("a calibration change must set a grade, a total, or both")
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreResult:
+    """Outcome for one employee; total is None only when status is 'blocked' (see blocked_reason)."""
+
+    employee_id: str
+    template: TemplateRef
+    status: Literal["scored", "blocked"]
+    total: Decimal | None
+    unrounded: Decimal | None
+    grade: str | None
+    sections: Mapping[str, Decimal]
+    items: Mapping[str, Decimal]
+    adjustments: tuple[AppliedAdjustment, ...] = ()
+    veto: str | None = None
+    rater_policy: Mapping[str, str] = field(default_factory=dict)
+    effective_weights: Mapping[str, Mapping[str, Decimal]] = field(default_factory=dict)
+    blocked_reason: str | None = None
+    calibration: CalibrationOverride | None = None
+
+    @property
+    def is_blocked(self) -> bool:
+        """True when the score waits for something (e.g. the manager's review)."""
+        return self.status == "blocked"
+
+    @property
+    def final_grade(self) -> str | None:
+        """The calibrated grade when calibration moved it, else the computed grade."""
+        return self.calibration.grade if self.calibration and self.calibration.grade else self.grade
+
+    @property
+    def final_total(self) -> Decimal | None:
+        """The calibrated total when calibration set one, else the computed total."""
+        return self.calibration.total if self.calibration and self.calibration.total is not None else self.total
+
+    def with_calibration(self, override: CalibrationOverride) -> ScoreResult:
+        """A copy carrying the calibration override; the computed numbers stay as they were."""
+        if self.is_blocked:
+            raise ValidationError(f"cannot calibrate {self.employee_id}: the score is blocked ({self.blocked_reason})")
+        return replace(self, calibration=override)
+
+
+Achiever = Callable[[object], Decimal]
+
+
+@dataclass(frozen=True, slots=True)
+class _Item:
+    code: str
+    indicator: WeightedIndicator
+    points: Decimal  # weight × full marks
+    achieve: Achiever
+    formula: Formula | None
+
+
+def _value(raw: object) -> tuple[object, tuple[SourceRef, ...]]:
+    if type(raw) is Measurement:
+        return raw.value, raw.sources  # type: ignore[union-attr]
+    return raw, ()
+
+
+def _achiever(ind: WeightedIndicator, rule: str) -> Achiever:
+    if isinstance(ind, Quantitative):
+        if ind.form == "ratio" and ind.direction == "higher" and not ind.is_piecewise:
+            target = ind.target
+            return lambda v: (v if type(v) is Decimal else to_decimal(v)) / target  # type: ignore[operator]
+        return lambda v: ach.quantitative_achievement(ind, v if type(v) is Decimal else to_decimal(v))
+    if isinstance(ind, Behavioural):
+        return lambda v: ach.rating_fraction(ind, v if type(v) is Decimal else to_decimal(v), rule)  # type: ignore[arg-type]
+    return lambda v: ach.binary_fraction(ind, v)  # type: ignore[arg-type]
+
+
+def _formula_env(ind: WeightedIndicator, value: object, a: Decimal, extra: Mapping[str, object]) -> dict[str, object]:
+    env: dict[str, object] = dict(extra)
+    env["achievement"] = a
+    if isinstance(ind, Quantitative):
+        env.update(actual=to_decimal(value), target=ind.target)
+        for name in ("baseline", "threshold", "challenge"):
+            if getattr(ind, name) is not None:
+                env[name] = getattr(ind, name)
+    elif isinstance(ind, Behavioural):
+        env.update(rating=to_decimal(value), min=ind.minimum, max=ind.maximum)
+    return env
+
+
+class Scorer:
+    """A template compiled for fast scoring; the rater config may be overridden by the cycle."""
+
+    def __init__(self, template: Template, raters: RaterConfig | None = None) -> None:
+        self.template = template
+        self.raters = raters or template.raters
+        self.ref = template.ref()
+        full = template.full_marks
+
+        def compile_item(item: object) -> _Item:
+            ind = item.indicator  # type: ignore[attr-defined]
+            return _Item(ind.code, ind, item.weight * full, _achiever(ind, template.rating_rule),  # type: ignore[attr-defined]
+                         parse(ind.formula) if ind.formula else None)
+
+        self._sections = tuple((s.code, s.rated, tuple(compile_item(i) for i in s.items)) for s in template.sections)
+        self._total_formula = parse(template.total_formula) if template.total_formula else None
+        self._rounding = template.rounding
+
+    def item_achievement(self, item: _Item, value: object, extra: Mapping[str, object]) -> Decimal:
+        """Achievement of one item, through its custom formula when it has one."""
+        a = item.achieve(value)
+        if item.formula is not None:
+            a = item.formula.evaluate(_formula_env(item.indicator, value, a, extra))
+        return a
+
+    def score(self, inp: ScoreInput) -> ScoreResult:
+        """Score one employee (no explanation is built)."""
+        return self._run(inp, None)[0]
+
+    def explain(self, inp: ScoreInput) -> Explanation:
+        """Score one employee and return the full explanation tree (same numbers as score())."""
+        steps: list[object] = []
+        result, _ = self._run(inp, steps)
+        return build_explanation(self, inp, result, steps)
+
+    def _run(self, inp: ScoreInput, trace: list[object] | None) -> tuple[ScoreResult, list[object] | None]:
+        extra = inp.inputs
+        sections: dict[str, Decimal] = {}
+        items: dict[str, Decimal] = {}
+        policies: dict[str, str] = {}
+        weights: dict[str, dict[str, Decimal]] = {}
+        actuals = inp.actuals
+        for code, rated, compiled in self._sections:
+            if rated:
+                agg = self._rated_section(code, compiled, inp, extra)
+                if trace is not None:
+                    trace.append(("rated", code, agg))
+                policies[code] = agg.policy_applied
+                if agg.value is None:
+                    return self._blocked(inp, agg, policies), trace
+                weights[code] = {g.code: g.effective_weight for g in agg.groups}
+                sections[code] = agg.value
+                continue
+            subtotal = ZERO
+            for item in compiled:
+                try:
+                    raw = actuals[item.code]
+                except KeyError:
+                    raise ValidationError(f"{inp.employee_id}: no actual for indicator {item.code!r}; record it "
+                                          "before scoring") from None
+                value = raw.value if type(raw) is Measurement else raw  # type: ignore[union-attr]
+                a = item.achieve(value)
+                if item.formula is not None:
+                    a = item.formula.evaluate(_formula_env(item.indicator, value, a, extra))
+                ind = item.indicator
+                points = item.points * (ind.floor if a < ind.floor else ind.cap if a > ind.cap else a)
+                items[item.code] = points
+                subtotal += points
+                if trace is not None:
+                    trace.append(("item", code, item, raw, a, points))
+            sections[code] = subtotal
+        return self._finish(inp, sections, items, policies, weights, trace), trace
+
+    def _rated_section(self, code: str, compiled: tuple[_Item, ...], inp: ScoreInput,
+                       extra: Mapping[str, object]) -> RaterAggregate:
+        by_group: dict[str, list[Decimal]] = {}
+        for rater in inp.ratings:
+            ratings = rater.ratings
+            if not any(item.code in ratings for item in compiled):
+                continue
+            points = ZERO
+            for item in compiled:
+                if item.code not in ratings:
+                    raise ValidationError(f"rater {rater.rater_id} rated part of section {code!r} but not "
+                                          f"{item.code!r}; every item of a rated section needs a rating")
+                value, _ = _value(ratings[item.code])
+                a = self.item_achievement(item, value, extra)
+                points += item.points * clamp(a, item.indicator.floor, item.indicator.cap)
+            by_group.setdefault(rater.group, []).append(points)
+        return aggregate(self.raters, by_group)
+
+    def _blocked(self, inp: ScoreInput, agg: RaterAggregate, policies: dict[str, str]) -> ScoreResult:
+        return ScoreResult(inp.employee_id, self.ref, "blocked", None, None, None, {}, {}, rater_policy=policies,
+                           blocked_reason=agg.blocked_reason)
+
+    def _finish(self, inp: ScoreInput, sections: dict[str, Decimal], items: dict[str, Decimal],
+                policies: dict[str, str], weights: dict[str, dict[str, Decimal]],
+                trace: list[object] | None) -> ScoreResult:
+        t = self.template
+        base = sum(sections.values(), ZERO)
+        total = base
+        if self._total_formula is not None:
+            env: dict[str, object] = dict(inp.inputs)
+            env.update(sections)
+            env.update(items)
+            env["base"] = base
+            total = self._total_formula.evaluate(env)
+            if trace is not None:
+                trace.append(("formula", base, total))
+        applied: tuple[AppliedAdjustment, ...] = ()
+        if inp.adjustments:
+            raw_adjust = {k: _value(v)[0] for k, v in inp.adjustments.items()}
+            total, applied = apply_adjustments(total, t.adjustments, raw_adjust)
+            if trace is not None:
+                trace.append(("adjustments", applied))
+        veto = triggered_veto(t.vetoes, {k: _value(v)[0] for k, v in inp.vetoes.items()}) if inp.vetoes else None
+        if veto is not None and trace is not None:
+            trace.append(("veto", veto, total))
+        if veto is not None and veto.effect == "zero":
+            total = ZERO
+        bounded, note = bound_total(total, t.total_floor, t.total_cap)
+        if note and trace is not None:
+            trace.append(("bound", total, bounded, note))
+        rounded = round_to(bounded, self._rounding.places, self._rounding.mode)
+        grade = t.grades.lowest if veto is not None else t.grades.grade_for(rounded)
+        return ScoreResult(inp.employee_id, self.ref, "scored", rounded, bounded, grade, sections, items, applied,
+                           None if veto is None else veto.code, policies, weights)
+
+
+def compile_template(template: Template, raters: RaterConfig | None = None) -> Scorer:
+    """Compile a template (optionally with the cycle's rater config) into a reusable Scorer."""
+    return Scorer(template, raters)
+
+
+def score(template: Template, inp: ScoreInput, raters: RaterConfig | None = None) -> ScoreResult:
+    """One-off convenience: compile and score (compile once with compile_template for bulk work)."""
+    return Scorer(template, raters).score(inp)
