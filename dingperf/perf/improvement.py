@@ -1,0 +1,158 @@
+"""Improvement plans (PIP): tasks with owners, due dates and status, progress, overdue tracking
+given ``now``, and a closing outcome with a reason. Tracked to the end: nothing closes silently.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import date, datetime, tzinfo
+from decimal import Decimal
+from enum import StrEnum
+
+from dingperf.perf.audit import AuditRecord, record, require_aware, require_reason, transition_error
+from dingperf.perf.errors import ValidationError
+
+
+class PlanStatus(StrEnum):
+    DRAFT = "draft"
+    ACTIVE = "active"
+    CLOSED = "closed"
+
+
+class PlanTaskStatus(StrEnum):
+    TODO = "todo"
+    IN_PROGRESS = "in_progress"
+    DONE = "done"
+    DROPPED = "dropped"
+
+
+_TERMINAL = (PlanTaskStatus.DONE, PlanTaskStatus.DROPPED)
+
+
+class PlanOutcome(StrEnum):
+    COMPLETED = "completed"  # improvement achieved
+    NOT_MET = "not_met"
+    CANCELLED = "cancelled"  # e.g. the employee moved role or left
+
+
+@dataclass(frozen=True)
+class PlanTask:
+    task_id: str
+    title: str
+    owner: str
+    due: date
+    status: PlanTaskStatus = PlanTaskStatus.TODO
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class ImprovementPlan:
+    plan_id: str
+    employee: str
+    manager: str
+    starts_on: date
+    ends_on: date
+    objective: str
+    tasks: tuple[PlanTask, ...] = ()
+    status: PlanStatus = PlanStatus.DRAFT
+    outcome: PlanOutcome | None = None
+    closing_reason: str = ""
+
+    def __post_init__(self) -> None:
+        if self.ends_on <= self.starts_on:
+            raise ValidationError(f"plan {self.plan_id} ends on {self.ends_on}, not after it starts ({self.starts_on})")
+        if not self.objective.strip():
+            raise ValidationError("an improvement plan states what must improve")
+
+
+_ALLOWED = {PlanStatus.DRAFT: ("add_task", "start", "close"), PlanStatus.ACTIVE: ("add_task", "update_task", "extend", "close"),
+            PlanStatus.CLOSED: ()}
+
+
+def _guard(plan: ImprovementPlan, action: str) -> None:
+    if action not in _ALLOWED[plan.status]:
+        raise transition_error(f"improvement plan {plan.plan_id}", plan.status.value, action, _ALLOWED[plan.status])
+
+
+def add_task(plan: ImprovementPlan, task: PlanTask) -> ImprovementPlan:
+    """Add a task due within the plan's dates."""
+    _guard(plan, "add_task")
+    if any(t.task_id == task.task_id for t in plan.tasks):
+        raise ValidationError(f"plan {plan.plan_id} already has task {task.task_id}")
+    if not (plan.starts_on <= task.due <= plan.ends_on):
+        raise ValidationError(f"task {task.task_id} is due {task.due}, outside the plan {plan.starts_on}..{plan.ends_on}")
+    return replace(plan, tasks=(*plan.tasks, task))
+
+
+def start(plan: ImprovementPlan, actor: str, now: datetime) -> tuple[ImprovementPlan, AuditRecord]:
+    """Start a plan that has at least one task."""
+    _guard(plan, "start")
+    if not plan.tasks:
+        raise ValidationError(f"plan {plan.plan_id} has no tasks; add what the employee will do first")
+    new = replace(plan, status=PlanStatus.ACTIVE)
+    return new, record(actor, "start", plan.status.value, new.status.value, now)
+
+
+def update_task(plan: ImprovementPlan, task_id: str, status: PlanTaskStatus, actor: str, now: datetime,
+                note: str = "") -> tuple[ImprovementPlan, AuditRecord]:
+    """Move a task; dropping needs a note, finished tasks stay finished."""
+    _guard(plan, "update_task")
+    task = next((t for t in plan.tasks if t.task_id == task_id), None)
+    if task is None:
+        raise ValidationError(f"plan {plan.plan_id} has no task {task_id}")
+    if task.status in _TERMINAL:
+        raise transition_error(f"task {task_id}", task.status.value, status.value, ())
+    if status is PlanTaskStatus.DROPPED:
+        note = require_reason(note, "drop a plan task")
+    tasks = tuple(replace(t, status=status, note=note or t.note) if t.task_id == task_id else t for t in plan.tasks)
+    return replace(plan, tasks=tasks), record(actor, f"task:{task_id}", task.status.value, status.value, now, note)
+
+
+def extend(plan: ImprovementPlan, new_end: date, actor: str, now: datetime, reason: str) -> tuple[ImprovementPlan, AuditRecord]:
+    """Extend the end date, with a reason."""
+    _guard(plan, "extend")
+    text = require_reason(reason, "extend an improvement plan")
+    if new_end <= plan.ends_on:
+        raise ValidationError(f"the new end {new_end} must be after the current end {plan.ends_on}")
+    new = replace(plan, ends_on=new_end)
+    return new, record(actor, "extend", plan.ends_on.isoformat(), new_end.isoformat(), now, text)
+
+
+def progress(plan: ImprovementPlan) -> Decimal:
+    """Done ÷ (tasks not dropped); 0 for a plan with nothing left to do."""
+    counted = [t for t in plan.tasks if t.status is not PlanTaskStatus.DROPPED]
+    if not counted:
+        return Decimal(0)
+    return Decimal(sum(1 for t in counted if t.status is PlanTaskStatus.DONE)) / Decimal(len(counted))
+
+
+def overdue_tasks(plan: ImprovementPlan, now: datetime, tz: tzinfo) -> tuple[PlanTask, ...]:
+    """Open tasks past their due day in the org timezone, earliest first."""
+    today = require_aware(now).astimezone(tz).date()
+    late = [t for t in plan.tasks if t.status not in _TERMINAL and today > t.due]
+    return tuple(sorted(late, key=lambda t: (t.due, t.task_id)))
+
+
+def is_overdue(plan: ImprovementPlan, now: datetime, tz: tzinfo) -> bool:
+    """An active plan past its end day (needs a closing outcome) or with overdue tasks."""
+    if plan.status is not PlanStatus.ACTIVE:
+        return False
+    return require_aware(now).astimezone(tz).date() > plan.ends_on or bool(overdue_tasks(plan, now, tz))
+
+
+def close(plan: ImprovementPlan, outcome: PlanOutcome, actor: str, now: datetime,
+          reason: str) -> tuple[ImprovementPlan, AuditRecord]:
+    """Close with an outcome and reason; 'completed' requires every task finished."""
+    _guard(plan, "close")
+    text = require_reason(reason, "close an improvement plan")
+    open_tasks = [t.task_id for t in plan.tasks if t.status not in _TERMINAL]
+    if outcome is PlanOutcome.COMPLETED and open_tasks:
+        raise ValidationError(f"plan {plan.plan_id} still has open tasks {open_tasks}; finish or drop them first")
+    new = replace(plan, status=PlanStatus.CLOSED, outcome=PlanOutcome(outcome), closing_reason=text)
+    return new, record(actor, f"close:{PlanOutcome(outcome).value}", plan.status.value, new.status.value, now, text)
+
+
+def open_plans_needing_attention(plans: Sequence[ImprovementPlan], now: datetime, tz: tzinfo) -> tuple[ImprovementPlan, ...]:
+    """Active plans that are overdue (reminders and HR dashboards)."""
+    return tuple(p for p in plans if is_overdue(p, now, tz))

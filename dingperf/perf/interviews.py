@@ -1,0 +1,131 @@
+"""面谈 (performance interviews): templates with sections and questions, and the record of one
+conversation (both parties, date, answers, agreed actions), confirmed by both parties.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from enum import StrEnum
+
+from dingperf.perf.audit import AuditRecord, record, require_aware
+from dingperf.perf.errors import ValidationError
+
+
+class QuestionKind(StrEnum):
+    TEXT = "text"
+    RATING = "rating"
+    CHOICE = "choice"
+
+
+@dataclass(frozen=True)
+class Question:
+    question_id: str
+    text: str
+    kind: QuestionKind = QuestionKind.TEXT
+    required: bool = True
+    options: tuple[str, ...] = ()
+    scale_max: int = 5  # ratings are 1..scale_max
+
+    def __post_init__(self) -> None:
+        if self.kind is QuestionKind.CHOICE and len(self.options) < 2:
+            raise ValidationError(f"choice question {self.question_id} needs at least two options")
+        if self.kind is QuestionKind.RATING and self.scale_max < 2:
+            raise ValidationError(f"rating question {self.question_id} needs a scale of at least 2")
+
+
+@dataclass(frozen=True)
+class Section:
+    title: str
+    questions: tuple[Question, ...]
+
+
+@dataclass(frozen=True)
+class InterviewTemplate:
+    template_id: str
+    name: str
+    sections: tuple[Section, ...]
+
+    def __post_init__(self) -> None:
+        ids = [q.question_id for s in self.sections for q in s.questions]
+        if not ids:
+            raise ValidationError(f"interview template {self.name!r} has no questions")
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        if dupes:
+            raise ValidationError(f"interview template {self.name!r} repeats question ids {dupes}")
+
+    def questions(self) -> dict[str, Question]:
+        return {q.question_id: q for s in self.sections for q in s.questions}
+
+
+@dataclass(frozen=True)
+class AgreedAction:
+    text: str
+    owner: str
+    due: date
+
+
+@dataclass(frozen=True)
+class InterviewRecord:
+    record_id: str
+    template_id: str
+    cycle_id: str
+    employee: str
+    interviewer: str
+    held_on: date
+    answers: tuple[tuple[str, str], ...]
+    agreed_actions: tuple[AgreedAction, ...] = ()
+    confirmations: tuple[tuple[str, datetime], ...] = ()
+
+    @property
+    def is_confirmed_by_both(self) -> bool:
+        who = {u for u, _ in self.confirmations}
+        return {self.employee, self.interviewer} <= who
+
+
+def _check_answer(q: Question, answer: str) -> str:
+    text = str(answer).strip()
+    if q.kind is QuestionKind.RATING:
+        if not text.isdigit() or not (1 <= int(text) <= q.scale_max):
+            raise ValidationError(f"question {q.question_id!r} takes a rating 1–{q.scale_max}, got {answer!r}")
+    elif q.kind is QuestionKind.CHOICE and text not in q.options:
+        raise ValidationError(f"question {q.question_id!r} takes one of {list(q.options)}, got {answer!r}")
+    return text
+
+
+def record_interview(template: InterviewTemplate, record_id: str, cycle_id: str, employee: str, interviewer: str,
+                     held_on: date, answers: Mapping[str, str | int],
+                     agreed_actions: Sequence[AgreedAction] = ()) -> InterviewRecord:
+    """Validate answers against the template (required, rating range, choice options) and build the record."""
+    if employee == interviewer:
+        raise ValidationError("an interview has two parties; the interviewer cannot be the employee")
+    questions = template.questions()
+    unknown = sorted(set(answers) - set(questions))
+    if unknown:
+        raise ValidationError(f"answers to questions not in template {template.name!r}: {unknown}")
+    clean: dict[str, str] = {}
+    for qid, q in questions.items():
+        raw = answers.get(qid)
+        if raw is None or not str(raw).strip():
+            if q.required:
+                raise ValidationError(f"question {qid!r} ({q.text}) is required")
+            continue
+        clean[qid] = _check_answer(q, str(raw))
+    for a in agreed_actions:
+        if not a.text.strip() or not a.owner:
+            raise ValidationError("an agreed action needs a description and an owner")
+    return InterviewRecord(record_id, template.template_id, cycle_id, employee, interviewer, held_on,
+                           tuple(sorted(clean.items())), tuple(agreed_actions))
+
+
+def confirm_record(rec: InterviewRecord, userid: str, now: datetime) -> tuple[InterviewRecord, AuditRecord]:
+    """One party confirms the record is accurate; both parties confirming closes it."""
+    if userid not in (rec.employee, rec.interviewer):
+        raise ValidationError(f"{userid} was not part of interview {rec.record_id}")
+    if any(u == userid for u, _ in rec.confirmations):
+        raise ValidationError(f"{userid} already confirmed interview {rec.record_id}")
+    before = "confirmed" if rec.is_confirmed_by_both else "open"
+    new = replace(rec, confirmations=(*rec.confirmations, (userid, require_aware(now))))
+    after = "confirmed" if new.is_confirmed_by_both else "open"
+    return new, record(userid, "confirm_interview", before, after, now)
