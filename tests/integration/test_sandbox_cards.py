@@ -67,16 +67,26 @@ def test_keys_the_template_does_not_declare_are_refused(kit):
 
 
 def test_a_template_registered_through_the_control_api_can_be_used(kit):
-    template = {"templateId": "adhoc.schema", "name": "adhoc", "variableList": [{"name": "text", "type": "string"}]}
+    template = {
+        "templateId": "adhoc.schema",
+        "name": "adhoc",
+        "variableList": [{"name": "text", "type": "string"}],
+    }
     assert kit.control("POST", "/card-templates", template).status_code == 200
-    body = {"cardTemplateId": "adhoc.schema", "outTrackId": "a1", "cardData": {"cardParamMap": {"text": "hi"}}}
+    body = {
+        "cardTemplateId": "adhoc.schema",
+        "outTrackId": "a1",
+        "cardData": {"cardParamMap": {"text": "hi"}},
+    }
     assert kit.api("POST", "/v1.0/card/instances", body).status_code == 200
 
 
 def test_deliver_to_a_user_returns_a_carrier_and_fills_their_mailbox(kit):
     zhang = kit.hire("张伟")
     _create(kit, "goal-1")
-    resp = kit.api("POST", "/v1.0/card/instances/deliver", {"outTrackId": "goal-1", **_robot_delivery(kit, zhang)})
+    resp = kit.api(
+        "POST", "/v1.0/card/instances/deliver", {"outTrackId": "goal-1", **_robot_delivery(kit, zhang)}
+    )
     assert resp.status_code == 200, resp.text
     [result] = resp.json()["result"]
     assert result["spaceType"] == "IM_ROBOT" and result["spaceId"] == zhang and result["success"] is True
@@ -111,12 +121,16 @@ def test_malformed_open_space_id_is_open_space_id_invalid(kit):
 def test_delivery_needs_the_model_of_its_space(kit):
     _create(kit, "goal-1")
     body = {"outTrackId": "goal-1", "openSpaceId": "dtv1.card//IM_GROUP.cidx=="}
-    assert kit.api("POST", "/v1.0/card/instances/deliver", body).json()["code"] == "param.openDeliverModelEmpty"
+    assert (
+        kit.api("POST", "/v1.0/card/instances/deliver", body).json()["code"] == "param.openDeliverModelEmpty"
+    )
 
 
 def test_create_and_deliver_to_a_group_reaches_members_and_the_group_log(kit):
     zhang, li = kit.hire("张伟"), kit.hire("李娜")
-    cid = kit.control("POST", "/groups", {"title": "销售部", "member_userids": [zhang, li]}).json()["openConversationId"]
+    cid = kit.control("POST", "/groups", {"title": "销售部", "member_userids": [zhang, li]}).json()[
+        "openConversationId"
+    ]
     body = _card_body(
         "goal-g",
         openSpaceId=f"dtv1.card//IM_GROUP.{cid}",
@@ -134,14 +148,23 @@ def test_create_and_deliver_to_a_group_reaches_members_and_the_group_log(kit):
 
 
 def test_create_and_deliver_with_a_bad_space_creates_nothing(kit):
-    body = _card_body("goal-x", openSpaceId="nonsense", imRobotOpenDeliverModel={"robotCode": kit.app.robot_code})
-    assert kit.api("POST", "/v1.0/card/instances/createAndDeliver", body).json()["code"] == "param.openSpaceIdInvalid"
+    body = _card_body(
+        "goal-x", openSpaceId="nonsense", imRobotOpenDeliverModel={"robotCode": kit.app.robot_code}
+    )
+    assert (
+        kit.api("POST", "/v1.0/card/instances/createAndDeliver", body).json()["code"]
+        == "param.openSpaceIdInvalid"
+    )
     assert kit.control("GET", "/cards/goal-x").status_code == 404
 
 
 def test_update_replaces_the_whole_map_by_default(kit):
     _create(kit, "goal-1")
-    resp = kit.api("PUT", "/v1.0/card/instances", {"outTrackId": "goal-1", "cardData": {"cardParamMap": {"status_text": "已确认"}}})
+    resp = kit.api(
+        "PUT",
+        "/v1.0/card/instances",
+        {"outTrackId": "goal-1", "cardData": {"cardParamMap": {"status_text": "已确认"}}},
+    )
     assert resp.json() == {"success": True, "result": True}
     card = kit.control("GET", "/cards/goal-1").json()
     assert card["cardData"]["cardParamMap"] == {"status_text": "已确认"}
@@ -165,7 +188,9 @@ def test_private_data_is_seen_only_by_its_user_and_history_is_kept(kit):
     zhang, li = kit.hire("张伟"), kit.hire("李娜")
     _create(kit, "goal-1")
     for userid in (zhang, li):
-        kit.api("POST", "/v1.0/card/instances/deliver", {"outTrackId": "goal-1", **_robot_delivery(kit, userid)})
+        kit.api(
+            "POST", "/v1.0/card/instances/deliver", {"outTrackId": "goal-1", **_robot_delivery(kit, userid)}
+        )
     body = {
         "outTrackId": "goal-1",
         "privateData": {zhang: {"cardParamMap": {"submitted": "true"}}},
@@ -197,8 +222,14 @@ def test_callback_registration_needs_force_update_to_overwrite(kit):
         "apiSecret": "s1",
     }
     second = {"callbackRouteKey": "perf", "callbackUrl": "http://127.0.0.1:1/b", "apiSecret": "s2"}
-    assert kit.api("POST", "/v1.0/card/callbacks/register", second).json()["result"]["callbackUrl"].endswith("/a")
-    forced = kit.api("POST", "/v1.0/card/callbacks/register", {**second, "forceUpdate": True}).json()["result"]
+    assert (
+        kit.api("POST", "/v1.0/card/callbacks/register", second)
+        .json()["result"]["callbackUrl"]
+        .endswith("/a")
+    )
+    forced = kit.api("POST", "/v1.0/card/callbacks/register", {**second, "forceUpdate": True}).json()[
+        "result"
+    ]
     assert forced == {"callbackUrl": "http://127.0.0.1:1/b", "apiSecret": "s2"}
 
 

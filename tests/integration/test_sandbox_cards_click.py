@@ -89,7 +89,12 @@ def test_click_posts_the_signed_callback_payload(kit, receiver):
     assert body["userId"] == zhang and body["corpId"] == kit.app.corp_id
     assert (body["spaceType"], body["spaceId"]) == ("IM_ROBOT", zhang)
     content = json.loads(body["content"])
-    assert content == {"cardPrivateData": {"actionIds": ["push_back"], "params": {"goal_set_id": "gs-42", "reason": "回款率目标过高"}}}
+    assert content == {
+        "cardPrivateData": {
+            "actionIds": ["push_back"],
+            "params": {"goal_set_id": "gs-42", "reason": "回款率目标过高"},
+        }
+    }
     ts = call["headers"]["X-Ddpaas-Signature-Timestamp"]
     assert call["headers"]["X-Ddpaas-Signature"] == card_callback_signature(SECRET, ts)
 

@@ -59,7 +59,9 @@ def test_a_user_gets_at_most_500_messages_a_day(kit):
     for i in range(500):
         assert _send(kit, [zhang], f"提醒 #{i}")["errcode"] == 0
     over = _send(kit, [zhang], "提醒 #500")
-    assert _result(kit, over["task_id"])["forbidden_list"] == [{"code": "143105", "count": 500, "userid": zhang}]
+    assert _result(kit, over["task_id"])["forbidden_list"] == [
+        {"code": "143105", "count": 500, "userid": zhang}
+    ]
     assert len(kit.inbox(zhang)) == 500
 
 
@@ -107,14 +109,18 @@ def test_result_is_gone_after_24_hours(kit):
 
 def test_progress_reports_a_finished_task(kit):
     task = _send(kit, [kit.hire("张伟")], "hello")["task_id"]
-    body = kit.oapi("/topapi/message/corpconversation/getsendprogress", {"agent_id": kit.app.agent_id, "task_id": task})
+    body = kit.oapi(
+        "/topapi/message/corpconversation/getsendprogress", {"agent_id": kit.app.agent_id, "task_id": task}
+    )
     assert body["progress"] == {"progress_in_percent": 100, "status": 2}
 
 
 def test_recall_marks_the_message_recalled_in_the_mailbox(kit):
     zhang = kit.hire("张伟")
     task = _send(kit, [zhang], "发错了")["task_id"]
-    body = kit.oapi("/topapi/message/corpconversation/recall", {"agent_id": kit.app.agent_id, "msg_task_id": task})
+    body = kit.oapi(
+        "/topapi/message/corpconversation/recall", {"agent_id": kit.app.agent_id, "msg_task_id": task}
+    )
     assert body["errcode"] == 0
     [item] = kit.inbox(zhang)
     assert item["recalled"] is True
@@ -138,7 +144,11 @@ def test_more_than_20_departments_is_a_parameter_error(kit):
 
 
 def test_userid_list_must_be_a_comma_string(kit):
-    body = {"agent_id": kit.app.agent_id, "userid_list": ["a"], "msg": {"msgtype": "text", "text": {"content": "x"}}}
+    body = {
+        "agent_id": kit.app.agent_id,
+        "userid_list": ["a"],
+        "msg": {"msgtype": "text", "text": {"content": "x"}},
+    }
     assert kit.oapi(SEND, body)["errcode"] == 400002
 
 
@@ -149,7 +159,11 @@ def test_msg_over_2048_bytes_is_refused(kit):
 
 
 def test_missing_msg_field_is_40035(kit):
-    body = {"agent_id": kit.app.agent_id, "userid_list": kit.hire("张伟"), "msg": {"msgtype": "link", "link": {"title": "t"}}}
+    body = {
+        "agent_id": kit.app.agent_id,
+        "userid_list": kit.hire("张伟"),
+        "msg": {"msgtype": "link", "link": {"title": "t"}},
+    }
     resp = kit.oapi(SEND, body)
     assert resp["errcode"] == 40035
     assert "msg.link.messageUrl" in resp["errmsg"]

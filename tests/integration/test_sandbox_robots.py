@@ -146,13 +146,21 @@ def test_group_message_reaches_every_member(kit):
     key = resp.json()["processQueryKey"]
     for userid in (zhang, li):
         [item] = kit.inbox(userid)
-        assert item["content"] == {"msgKey": "sampleMarkdown", "msgParam": {"title": "周报", "text": "## 完成率 92%"}}
+        assert item["content"] == {
+            "msgKey": "sampleMarkdown",
+            "msgParam": {"title": "周报", "text": "## 完成率 92%"},
+        }
         assert item["ref"]["processQueryKey"] == key
 
 
 def test_msg_param_must_be_a_json_string(kit):
     cid = _group(kit, [])
-    body = {"robotCode": kit.app.robot_code, "openConversationId": cid, "msgKey": "sampleText", "msgParam": {"content": "x"}}
+    body = {
+        "robotCode": kit.app.robot_code,
+        "openConversationId": cid,
+        "msgKey": "sampleText",
+        "msgParam": {"content": "x"},
+    }
     resp = kit.api("POST", "/v1.0/robot/groupMessages/send", body)
     assert (resp.status_code, resp.json()["code"]) == (400, "invalidParameter.msgParam.invalid")
 
@@ -170,7 +178,10 @@ def test_msg_param_over_15000_bytes_is_refused(kit):
     cid = _group(kit, [])
     body = {"robotCode": kit.app.robot_code, "openConversationId": cid, "msgKey": "sampleText"}
     body["msgParam"] = json.dumps({"content": "x" * 15_000})
-    assert kit.api("POST", "/v1.0/robot/groupMessages/send", body).json()["code"] == "invalidParameter.msgParam.invalid"
+    assert (
+        kit.api("POST", "/v1.0/robot/groupMessages/send", body).json()["code"]
+        == "invalidParameter.msgParam.invalid"
+    )
 
 
 def test_unknown_msg_key_robot_code_and_group_are_refused(kit):
@@ -190,7 +201,11 @@ def test_unknown_msg_key_robot_code_and_group_are_refused(kit):
 def test_oto_batch_send_lists_invalid_and_flow_controlled_users(kit):
     zhang, li = kit.hire("张伟"), kit.hire("李娜")
     assert kit.control("POST", "/outbound/settings", {"oto_per_user_per_minute": 1}).status_code == 200
-    body = {"robotCode": kit.app.robot_code, "msgKey": "sampleText", "msgParam": json.dumps({"content": "请自评"})}
+    body = {
+        "robotCode": kit.app.robot_code,
+        "msgKey": "sampleText",
+        "msgParam": json.dumps({"content": "请自评"}),
+    }
     first = kit.api("POST", "/v1.0/robot/oToMessages/batchSend", {**body, "userIds": [zhang, "ghost"]}).json()
     assert first["invalidStaffIdList"] == ["ghost"] and first["flowControlledStaffIdList"] == []
     second = kit.api("POST", "/v1.0/robot/oToMessages/batchSend", {**body, "userIds": [zhang, li]}).json()
@@ -200,7 +215,9 @@ def test_oto_batch_send_lists_invalid_and_flow_controlled_users(kit):
 
 def test_oto_batch_send_takes_at_most_20_users(kit):
     body = {"robotCode": kit.app.robot_code, "msgKey": "sampleText", "msgParam": json.dumps({"content": "x"})}
-    resp = kit.api("POST", "/v1.0/robot/oToMessages/batchSend", {**body, "userIds": [f"u{i}" for i in range(21)]})
+    resp = kit.api(
+        "POST", "/v1.0/robot/oToMessages/batchSend", {**body, "userIds": [f"u{i}" for i in range(21)]}
+    )
     assert (resp.status_code, resp.json()["code"]) == (400, "too.many.people")
 
 
@@ -223,7 +240,9 @@ def test_ding_reaches_receivers_and_reports_unknown_ones(kit):
 
 def test_ding_receiver_limits_are_200_in_app_and_20_by_phone(kit):
     assert _ding(kit, [f"u{i}" for i in range(201)]).json()["code"] == "ding.receivercount.limit"
-    assert _ding(kit, [f"u{i}" for i in range(21)], remind_type=3).json()["code"] == "ding.receivercount.limit"
+    assert (
+        _ding(kit, [f"u{i}" for i in range(21)], remind_type=3).json()["code"] == "ding.receivercount.limit"
+    )
     assert _ding(kit, [f"u{i}" for i in range(20)], remind_type=3).status_code == 200
 
 
@@ -236,7 +255,9 @@ def test_standard_edition_org_cannot_ding(kit):
 def test_ding_recall_marks_it_recalled(kit):
     zhang = kit.hire("张伟")
     ding_id = _ding(kit, [zhang]).json()["openDingId"]
-    resp = kit.api("POST", "/v1.0/robot/ding/recall", {"robotCode": kit.app.robot_code, "openDingId": ding_id})
+    resp = kit.api(
+        "POST", "/v1.0/robot/ding/recall", {"robotCode": kit.app.robot_code, "openDingId": ding_id}
+    )
     assert resp.status_code == 200
     assert kit.inbox(zhang, "ding")[0]["recalled"] is True
 
