@@ -11,12 +11,14 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
+from typing import Any
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Flask, Response, jsonify, request
 
 from dingperf.dingtalk import push
 from dingperf.dingtalk.crypto import CallbackCrypto
 from dingperf.events.event import Event, InvalidEvent
+from dingperf.events.inbox_store import SqlInbox
 from dingperf.events.normalise import from_http_push
 from dingperf.web.callback_gate import GateSettings, Rejected, check_size, open_push
 
@@ -87,3 +89,14 @@ def callback_blueprint(settings: CallbackSettings, store: EventStore, *,
         return sealed_success()
 
     return bp
+
+
+def callback_settings(dingtalk: Any, gate: GateSettings | None = None) -> CallbackSettings:
+    """CallbackSettings from the `[dingtalk]` settings section (callback_token, callback_aes_key, app_key, corp_id)."""
+    return CallbackSettings(token=dingtalk.callback_token, aes_key=dingtalk.callback_aes_key,
+                            app_key=dingtalk.app_key, corp_id=dingtalk.corp_id, gate=gate or GateSettings())
+
+
+def init_callback(app: Flask, settings: Any, store: Any) -> None:
+    """Register POST /dingtalk/callback on `app`, storing into the inbox of `store` (a dingperf Store)."""
+    app.register_blueprint(callback_blueprint(callback_settings(settings.dingtalk), SqlInbox(store).put))
