@@ -35,6 +35,7 @@ def test_appeal_must_name_the_contested_indicator_or_rater():
 def test_assigning_sets_handler_and_deadline():
     a, audit = ap.assign(filed(), "hr1", T + timedelta(days=3), "hrlead", T)
     assert (a.status, a.handler, a.deadline) == (ap.AppealStatus.IN_REVIEW, "hr1", T + timedelta(days=3))
+    assert audit.reason.startswith("handler hr1")
     with pytest.raises(ValidationError, match="cannot handle"):
         ap.assign(filed(), "ann", T + timedelta(days=3), "hrlead", T)
 
