@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Protocol
 
-from dingperf.perf.audit import transition_error
+from dingperf.perf.audit import AuditRecord, record, require_reason, transition_error
 from dingperf.perf.cycles import Cycle
 from dingperf.perf.errors import ValidationError
 
@@ -248,3 +248,17 @@ def reevaluate_participants(cycle: Cycle, groups: Iterable[Group], previous: Ite
         raise transition_error(f"cycle {cycle.cycle_id}", cycle.phase.value, "re-evaluate participants",
                                ("add or remove a participant explicitly with a reason",))
     return diff_membership(groups, previous, ctx)
+
+
+def change_locked_participant(cycle: Cycle, members: Iterable[str], userid: str, add: bool, actor: str,
+                              now: datetime, reason: str) -> tuple[frozenset[str], AuditRecord]:
+    """After the lock, add or remove one participant explicitly (transfer, long leave), with a reason."""
+    text = require_reason(reason, "change a participant after the cycle locked")
+    current = frozenset(members)
+    if add and userid in current:
+        raise ValidationError(f"{userid} already takes part in cycle {cycle.cycle_id}")
+    if not add and userid not in current:
+        raise ValidationError(f"{userid} does not take part in cycle {cycle.cycle_id}")
+    new = current | {userid} if add else current - {userid}
+    before, after = ("absent", "participant") if add else ("participant", "absent")
+    return new, record(actor, f"{'add' if add else 'remove'}_participant:{userid}", before, after, now, text)

@@ -89,3 +89,17 @@ def test_participants_are_frozen_once_the_cycle_locks():
     c, _ = advance(c, "hr", t + timedelta(days=1))
     with pytest.raises(TransitionError, match="re-evaluate participants"):
         reevaluate_participants(c, [SALES], set(), ctx(ANN))
+
+
+def test_after_the_lock_participants_change_only_explicitly_with_a_reason():
+    from dingperf.perf.errors import ValidationError
+    from dingperf.perf.groups import change_locked_participant
+
+    c = new_cycle("q1", "Q1", CycleKind.QUARTERLY, date(2026, 1, 1), "Asia/Shanghai")
+    now = datetime(2026, 2, 1, tzinfo=ZoneInfo("Asia/Shanghai"))
+    with pytest.raises(ValidationError, match="reason"):
+        change_locked_participant(c, {"ann"}, "zoe", True, "hr", now, "")
+    members, audit = change_locked_participant(c, {"ann"}, "zoe", True, "hr", now, "transferred in from R&D")
+    assert members == {"ann", "zoe"} and audit.action == "add_participant:zoe"
+    members, _ = change_locked_participant(c, members, "ann", False, "hr", now, "long leave")
+    assert members == {"zoe"}
