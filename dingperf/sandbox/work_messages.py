@@ -10,7 +10,6 @@ from typing import Any
 from dingperf.sandbox.wire import OldApiError
 
 MSG_MAX_BYTES = 2048
-MARKDOWN_MAX_CHARS = 5000
 BUTTON_TITLE_MAX_CHARS = 20
 
 # msgtype -> fields its object must carry (non-empty).
@@ -59,8 +58,6 @@ def validate_msg(msg: Any) -> str:
     for name in _REQUIRED[msgtype]:
         if body.get(name) in (None, "", {}):
             raise missing(f"msg.{msgtype}.{name}")
-    if msgtype == "markdown" and len(str(body["text"])) > MARKDOWN_MAX_CHARS:
-        raise invalid(f"markdown text exceeds {MARKDOWN_MAX_CHARS} characters")
     if msgtype == "oa":
         _validate_oa(body)
     if msgtype == "action_card":
