@@ -23,10 +23,21 @@ GROUP_ID, PLAN_BASE, CLASS_ID = 720_001, 90_000_000, 630_001
 HISTORY_DAYS = 30
 
 # (share in ‰, timeResult, locationResult, sourceType) for seeded history
-_ON_DUTY_MIX = [(800, "Normal", "Normal", "USER"), (70, "Late", "Normal", "USER"), (20, "SeriousLate", "Normal", "USER"),
-                (40, "NotSigned", "NotSigned", "SYSTEM"), (30, "Normal", "Outside", "USER"), (40, "Normal", "Normal", "APPROVE")]
-_OFF_DUTY_MIX = [(820, "Normal", "Normal", "USER"), (60, "Early", "Normal", "USER"), (40, "NotSigned", "NotSigned", "SYSTEM"),
-                 (30, "Normal", "Outside", "USER"), (50, "Normal", "Normal", "APPROVE")]
+_ON_DUTY_MIX = [
+    (800, "Normal", "Normal", "USER"),
+    (70, "Late", "Normal", "USER"),
+    (20, "SeriousLate", "Normal", "USER"),
+    (40, "NotSigned", "NotSigned", "SYSTEM"),
+    (30, "Normal", "Outside", "USER"),
+    (40, "Normal", "Normal", "APPROVE"),
+]
+_OFF_DUTY_MIX = [
+    (820, "Normal", "Normal", "USER"),
+    (60, "Early", "Normal", "USER"),
+    (40, "NotSigned", "NotSigned", "SYSTEM"),
+    (30, "Normal", "Outside", "USER"),
+    (50, "Normal", "Normal", "APPROVE"),
+]
 
 
 def _num(*parts: object) -> int:
@@ -58,7 +69,9 @@ class Punch:
 class AttendanceBook:
     """Check results and raw punches of everyone in the directory."""
 
-    def __init__(self, clock: Clock, directory: Directory, seed: int = 0, history_end_ms: int | None = None) -> None:
+    def __init__(
+        self, clock: Clock, directory: Directory, seed: int = 0, history_end_ms: int | None = None
+    ) -> None:
         self._clock = clock
         self._directory = directory
         self.seed = seed
@@ -67,7 +80,9 @@ class AttendanceBook:
         self.history_start = day_of(self.history_end_ms) - dt.timedelta(days=HISTORY_DAYS)
         self._punches: dict[str, list[Punch]] = {}
 
-    def add_punch(self, userid: str, check_time_ms: int, *, location_result: str = "Normal", source_type: str = "USER") -> Punch:
+    def add_punch(
+        self, userid: str, check_time_ms: int, *, location_result: str = "Normal", source_type: str = "USER"
+    ) -> Punch:
         """Record a punch by a current user (what an attendance_check_record event reports)."""
         self._directory.user(userid)
         punch = Punch(userid, check_time_ms, location_result, source_type)
@@ -104,7 +119,11 @@ class AttendanceBook:
                 day += dt.timedelta(days=1)
             with self._directory.lock:
                 found.extend(self._punches.get(userid, []))
-            rows.extend(self._punch_row(p) for p in sorted(found, key=lambda p: p.check_time_ms) if from_ms <= p.check_time_ms <= to_ms)
+            rows.extend(
+                self._punch_row(p)
+                for p in sorted(found, key=lambda p: p.check_time_ms)
+                if from_ms <= p.check_time_ms <= to_ms
+            )
         return rows
 
     # ---- internals ---------------------------------------------------------------------------
@@ -114,7 +133,9 @@ class AttendanceBook:
             user = self._directory.users.get(userid)
             if user is None:
                 return None
-            start = max(self.history_start, day_of(user.hired_date)) if user.hired_date else self.history_start
+            start = (
+                max(self.history_start, day_of(user.hired_date)) if user.hired_date else self.history_start
+            )
             end = day_of(user.departed_ms) if user.departed_ms else day_of(self._clock.now_ms())
             return start, end
 
@@ -155,7 +176,9 @@ class AttendanceBook:
         if check_type == "OnDuty":
             candidates = sorted((p for p in todays if p.check_time_ms < noon), key=lambda p: p.check_time_ms)
         else:
-            candidates = sorted((p for p in todays if p.check_time_ms >= noon), key=lambda p: -p.check_time_ms)
+            candidates = sorted(
+                (p for p in todays if p.check_time_ms >= noon), key=lambda p: -p.check_time_ms
+            )
         if not candidates:
             return "NotSigned", "NotSigned", "SYSTEM", None
         punch = candidates[0]
@@ -206,7 +229,17 @@ class AttendanceBook:
         if n % 100 < 3 and self._base_ms(day, "OnDuty") < self.history_end_ms:
             kind = "Security" if n % 2 else "Other"
             message = "疑似作弊：虚拟定位" if kind == "Security" else "不在考勤时间范围内"
-            punches.append(Punch(userid, self._base_ms(day, "OnDuty") + 3 * 3_600_000 + n % 3_600_000, "Outside", "USER", False, kind, message))
+            punches.append(
+                Punch(
+                    userid,
+                    self._base_ms(day, "OnDuty") + 3 * 3_600_000 + n % 3_600_000,
+                    "Outside",
+                    "USER",
+                    False,
+                    kind,
+                    message,
+                )
+            )
         return punches
 
     def _punch_row(self, punch: Punch) -> dict[str, Any]:
@@ -228,9 +261,16 @@ class AttendanceBook:
             "locationResult": punch.location_result,
             "sourceType": punch.source_type,
             "locationMethod": "MAP",
-            "userAddress": "杭州市余杭区文一西路969号" if punch.location_result == "Normal" else "杭州市西湖区",
-            "userLatitude": 30.28, "userLongitude": 120.02, "userAccuracy": 30,
-            "baseAddress": "杭州市余杭区文一西路969号", "baseLatitude": 30.28, "baseLongitude": 120.02, "baseAccuracy": 100,
+            "userAddress": "杭州市余杭区文一西路969号"
+            if punch.location_result == "Normal"
+            else "杭州市西湖区",
+            "userLatitude": 30.28,
+            "userLongitude": 120.02,
+            "userAccuracy": 30,
+            "baseAddress": "杭州市余杭区文一西路969号",
+            "baseLatitude": 30.28,
+            "baseLongitude": 120.02,
+            "baseAccuracy": 100,
             "deviceId": f"dev{_num(punch.userid) % 10**8:08d}",
             "isLegal": "Y" if punch.legal else "N",
             "gmtCreate": punch.check_time_ms,

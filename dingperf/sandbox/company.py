@@ -15,19 +15,86 @@ from dingperf.sandbox.directory import ROOT_DEPT_ID, Department
 from dingperf.sandbox.state import AppCredentials, SandboxState
 from dingperf.sandbox.workflow import FormField, Process, Workflow
 
-SURNAMES = ("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤")
-GIVEN = ("伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华玉萍红娥玲芬建文辉力斌宇浩凯鹏飞鑫波宁婷雪琳晨欣怡佳慧颖"
-         "子涵梓萱一诺雨轩思远博文皓然梦瑶可馨俊杰嘉怡浩宇欣然天佑")
-LEVEL1 = ("影楼运营部", "销售中心", "研发中心", "市场部", "客户服务部", "人力资源部", "财务部", "供应链中心", "品牌部", "行政部")
-REGIONS = ("华东", "华南", "华北", "华中", "西南", "西北", "东北", "杭州", "上海", "深圳", "成都", "武汉", "南京", "苏州")
-TEAMS = ("一组", "二组", "三组", "门店", "客户成功部", "产品部", "交付部", "摄影部", "化妆造型部", "后期部", "渠道部", "测试组", "大客户部")
-TITLES = ("摄影师", "化妆师", "销售顾问", "客服专员", "后期修图师", "工程师", "产品经理", "运营专员", "会计", "招聘专员", "店长助理", "设计师")
-PROJECTS = ("婚纱照套系", "儿童写真", "企业宣传片", "毕业季团拍", "旅拍套餐", "证件照门店", "孕妇照", "全家福", "新品发布会跟拍")
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
+GIVEN = (
+    "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华玉萍红娥玲芬建文辉力斌宇浩凯鹏飞鑫波宁婷雪琳晨欣怡佳慧颖"
+    "子涵梓萱一诺雨轩思远博文皓然梦瑶可馨俊杰嘉怡浩宇欣然天佑"
+)
+LEVEL1 = (
+    "影楼运营部",
+    "销售中心",
+    "研发中心",
+    "市场部",
+    "客户服务部",
+    "人力资源部",
+    "财务部",
+    "供应链中心",
+    "品牌部",
+    "行政部",
+)
+REGIONS = (
+    "华东",
+    "华南",
+    "华北",
+    "华中",
+    "西南",
+    "西北",
+    "东北",
+    "杭州",
+    "上海",
+    "深圳",
+    "成都",
+    "武汉",
+    "南京",
+    "苏州",
+)
+TEAMS = (
+    "一组",
+    "二组",
+    "三组",
+    "门店",
+    "客户成功部",
+    "产品部",
+    "交付部",
+    "摄影部",
+    "化妆造型部",
+    "后期部",
+    "渠道部",
+    "测试组",
+    "大客户部",
+)
+TITLES = (
+    "摄影师",
+    "化妆师",
+    "销售顾问",
+    "客服专员",
+    "后期修图师",
+    "工程师",
+    "产品经理",
+    "运营专员",
+    "会计",
+    "招聘专员",
+    "店长助理",
+    "设计师",
+)
+PROJECTS = (
+    "婚纱照套系",
+    "儿童写真",
+    "企业宣传片",
+    "毕业季团拍",
+    "旅拍套餐",
+    "证件照门店",
+    "孕妇照",
+    "全家福",
+    "新品发布会跟拍",
+)
 
 DAY_MS = 86_400_000
 
 
-def generate_company(employees: int, depts: int, seed: int, *, into: SandboxState | None = None) -> SandboxState:
+def generate_company(
+    employees: int, depts: int, seed: int, *, into: SandboxState | None = None
+) -> SandboxState:
     """Fill `into` (or a new state) with `employees` current staff in `depts` departments plus the root."""
     if employees < 1 or depts < 1:
         raise ValueError("a company needs at least 1 employee and 1 department besides the root")
@@ -84,7 +151,10 @@ def _users(state: SandboxState, rng: random.Random, employees: int, dept_ids: li
         placement.extend([dept_id] * rng.randint(105, 140))
     placement = placement[: max(0, employees - 1)]
     rest = [d for d in dept_ids if d not in big] or dept_ids
-    placement.extend(rest[i % len(rest)] if i < len(rest) else rng.choice(rest) for i in range(employees - 1 - len(placement)))
+    placement.extend(
+        rest[i % len(rest)] if i < len(rest) else rng.choice(rest)
+        for i in range(employees - 1 - len(placement))
+    )
     rng.shuffle(placement)
     placement.insert(0, ROOT_DEPT_ID)  # the boss sits in the root department
 
@@ -113,7 +183,10 @@ def _users(state: SandboxState, rng: random.Random, employees: int, dept_ids: li
             userid=userid,
             name=_person_name(rng),
             dept_id_list=dept_list,
-            unionid="".join(rng.choice("abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789") for _ in range(22)) + "iEiE",
+            unionid="".join(
+                rng.choice("abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789") for _ in range(22)
+            )
+            + "iEiE",
             title=("总经理" if n == 0 else "部门负责人") if lead else rng.choice(TITLES),
             job_number="" if rng.random() < 0.03 else f"NO{10000 + n}",
             hired_date=hired,
@@ -148,16 +221,38 @@ def _users(state: SandboxState, rng: random.Random, employees: int, dept_ids: li
 def _approvals(state: SandboxState, rng: random.Random, employees: int, now_ms: int) -> None:
     suffix = f"{rng.randrange(16**8):08X}"
     processes = (
-        Process(f"PROC-KPI-SALES-{suffix}", "销售业绩报备", (
-            FormField("项目名称", "TextField", "projectName"), FormField("成交金额", "MoneyField", "dealAmount"),
-            FormField("客户满意度", "NumberField", "satisfaction"), FormField("成交日期", "DDDateField"),
-            FormField("备注", "TextareaField"))),
-        Process(f"PROC-KPI-DELIVERY-{suffix}", "项目交付验收", (
-            FormField("项目名称", "TextField", "projectName"), FormField("交付评分", "NumberField", "deliveryScore"),
-            FormField("是否按期交付", "DDSelectField"), FormField("客户满意度", "NumberField", "satisfaction"))),
-        Process(f"PROC-LEAVE-{suffix}", "请假", (
-            FormField("请假类型", "DDSelectField"), FormField("开始时间", "DDDateField"), FormField("结束时间", "DDDateField"),
-            FormField("时长（天）", "NumberField"), FormField("请假事由", "TextareaField"))),
+        Process(
+            f"PROC-KPI-SALES-{suffix}",
+            "销售业绩报备",
+            (
+                FormField("项目名称", "TextField", "projectName"),
+                FormField("成交金额", "MoneyField", "dealAmount"),
+                FormField("客户满意度", "NumberField", "satisfaction"),
+                FormField("成交日期", "DDDateField"),
+                FormField("备注", "TextareaField"),
+            ),
+        ),
+        Process(
+            f"PROC-KPI-DELIVERY-{suffix}",
+            "项目交付验收",
+            (
+                FormField("项目名称", "TextField", "projectName"),
+                FormField("交付评分", "NumberField", "deliveryScore"),
+                FormField("是否按期交付", "DDSelectField"),
+                FormField("客户满意度", "NumberField", "satisfaction"),
+            ),
+        ),
+        Process(
+            f"PROC-LEAVE-{suffix}",
+            "请假",
+            (
+                FormField("请假类型", "DDSelectField"),
+                FormField("开始时间", "DDDateField"),
+                FormField("结束时间", "DDDateField"),
+                FormField("时长（天）", "NumberField"),
+                FormField("请假事由", "TextareaField"),
+            ),
+        ),
     )
     workflow: Workflow = state.workflow
     for process in processes:
@@ -170,13 +265,22 @@ def _approvals(state: SandboxState, rng: random.Random, employees: int, now_ms: 
         create_ms = now_ms - rng.randint(0, 90 * DAY_MS)
         if user.departed_ms and create_ms > user.departed_ms:
             create_ms = user.departed_ms - rng.randint(DAY_MS, 30 * DAY_MS)
-        approvers = [u for u in (user.manager_userid, _head_of_parent(state, user.dept_id_list[0])) if u and u != user.userid]
+        approvers = [
+            u
+            for u in (user.manager_userid, _head_of_parent(state, user.dept_id_list[0]))
+            if u and u != user.userid
+        ]
         dept = directory.departments[user.dept_id_list[0]]
         instance = workflow.start_instance(
-            process_code=process.process_code, originator_userid=user.userid, originator_dept_id=dept.dept_id,
-            originator_dept_name=dept.name, values=_form_values(rng, process, create_ms),
-            approver_userids=list(dict.fromkeys(approvers)) or [directory.departments[ROOT_DEPT_ID].manager_userids[0]],
-            create_ms=create_ms, title=f"{user.name}提交的{process.name}",
+            process_code=process.process_code,
+            originator_userid=user.userid,
+            originator_dept_id=dept.dept_id,
+            originator_dept_name=dept.name,
+            values=_form_values(rng, process, create_ms),
+            approver_userids=list(dict.fromkeys(approvers))
+            or [directory.departments[ROOT_DEPT_ID].manager_userids[0]],
+            create_ms=create_ms,
+            title=f"{user.name}提交的{process.name}",
         )
         roll = rng.random()
         age_days = (now_ms - create_ms) / DAY_MS
@@ -203,12 +307,26 @@ def _form_values(rng: random.Random, process: Process, create_ms: int) -> dict[s
     day = dt.datetime.fromtimestamp(create_ms / 1000, dt.timezone(dt.timedelta(hours=8))).date()
     project = f"{rng.choice(PROJECTS)}-{rng.randint(100, 999)}"
     if "SALES" in process.process_code:
-        return {"项目名称": project, "成交金额": f"{rng.randint(30, 5000) * 100}.00", "客户满意度": f"{rng.uniform(3, 5):.1f}",
-                "成交日期": day.isoformat(), "备注": rng.choice(("", "老客户转介绍", "节日活动签单"))}
+        return {
+            "项目名称": project,
+            "成交金额": f"{rng.randint(30, 5000) * 100}.00",
+            "客户满意度": f"{rng.uniform(3, 5):.1f}",
+            "成交日期": day.isoformat(),
+            "备注": rng.choice(("", "老客户转介绍", "节日活动签单")),
+        }
     if "DELIVERY" in process.process_code:
-        return {"项目名称": project, "交付评分": str(rng.randint(60, 100)), "是否按期交付": rng.choice(("是", "是", "是", "否")),
-                "客户满意度": f"{rng.uniform(3, 5):.1f}"}
+        return {
+            "项目名称": project,
+            "交付评分": str(rng.randint(60, 100)),
+            "是否按期交付": rng.choice(("是", "是", "是", "否")),
+            "客户满意度": f"{rng.uniform(3, 5):.1f}",
+        }
     days = rng.choice((0.5, 1, 1, 2, 3))
     end = day + dt.timedelta(days=max(0, int(days) - 1))
-    return {"请假类型": rng.choice(("年假", "事假", "病假", "调休")), "开始时间": day.isoformat(), "结束时间": end.isoformat(),
-            "时长（天）": str(days), "请假事由": rng.choice(("家中有事", "身体不适", "旅行"))}
+    return {
+        "请假类型": rng.choice(("年假", "事假", "病假", "调休")),
+        "开始时间": day.isoformat(),
+        "结束时间": end.isoformat(),
+        "时长（天）": str(days),
+        "请假事由": rng.choice(("家中有事", "身体不适", "旅行")),
+    }

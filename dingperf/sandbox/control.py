@@ -61,7 +61,7 @@ def arm_fault() -> Response:
     path, kind = body.get("path"), body.get("kind")
     times, seconds = body.get("times", 1), body.get("seconds", 3.5)
     if not isinstance(path, str) or not isinstance(kind, str):
-        raise ControlError("path and kind are required strings, e.g. {\"path\": \"/gettoken\", \"kind\": \"busy\"}")
+        raise ControlError('path and kind are required strings, e.g. {"path": "/gettoken", "kind": "busy"}')
     if not isinstance(times, int) or not isinstance(seconds, (int, float)):
         raise ControlError("times must be an integer and seconds a number")
     try:
@@ -110,8 +110,13 @@ def set_limits() -> Response:
         raise ControlError(f"unknown limit(s) {unknown}; settable: {sorted(known)}")
     for name, value in body.items():
         nullable = name == "qps_per_api_global"
-        if not ((isinstance(value, int) and not isinstance(value, bool) and value > 0) or (nullable and value is None)):
-            raise ControlError(f"{name} must be a positive integer{' or null' if nullable else ''}, got {value!r}")
+        if not (
+            (isinstance(value, int) and not isinstance(value, bool) and value > 0)
+            or (nullable and value is None)
+        ):
+            raise ControlError(
+                f"{name} must be a positive integer{' or null' if nullable else ''}, got {value!r}"
+            )
     if "expired_token_errcode" in body and body["expired_token_errcode"] not in (40014, 42001):
         raise ControlError("expired_token_errcode must be 40014 or 42001")
     if "departed_user_errcode" in body and body["departed_user_errcode"] not in (33012, 60121):
@@ -140,7 +145,7 @@ def issue_authcode() -> Response:
     state = sandbox_state()
     userid = control_body().get("userid")
     if not isinstance(userid, str):
-        raise ControlError("userid is required, e.g. {\"userid\": \"<a userid from GET /_sandbox/company>\"}")
+        raise ControlError('userid is required, e.g. {"userid": "<a userid from GET /_sandbox/company>"}')
     try:
         state.directory.user(userid)
     except UnknownUser as exc:
@@ -157,8 +162,14 @@ def company_summary() -> Response:
         current = [u for u in directory.users.values() if not u.departed]
         departed = [u.userid for u in directory.users.values() if u.departed]
         sizes = sorted(((len(directory.member_ids(d)), d) for d in directory.departments), reverse=True)
-        managers = [u.userid for u in current if any(d.manager_userids and u.userid in d.manager_userids
-                                                       for d in (directory.departments[x] for x in u.dept_id_list))]
+        managers = [
+            u.userid
+            for u in current
+            if any(
+                d.manager_userids and u.userid in d.manager_userids
+                for d in (directory.departments[x] for x in u.dept_id_list)
+            )
+        ]
         body = {
             "corp_id": state.app.corp_id,
             "employees": len(current),
@@ -170,7 +181,9 @@ def company_summary() -> Response:
             "sample_no_manager_userids": [u.userid for u in current if u.manager_userid is None][:5],
             "sample_dept_ids": sorted(directory.departments)[:10],
             "largest_dept_ids": [d for _n, d in sizes[:5]],
-            "dept_ids_by_name": {d.name: d.dept_id for d in directory.departments.values() if d.parent_id in (None, 1)},
+            "dept_ids_by_name": {
+                d.name: d.dept_id for d in directory.departments.values() if d.parent_id in (None, 1)
+            },
             "process_codes": sorted(state.workflow.processes),
             "process_instances": len(state.workflow.instances),
         }

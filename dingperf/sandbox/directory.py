@@ -141,7 +141,9 @@ class Directory:
 
     # ---- mutators ----------------------------------------------------------------------------
 
-    def add_user(self, *, name: str, dept_id_list: list[int], userid: str | None = None, **extra: Any) -> User:
+    def add_user(
+        self, *, name: str, dept_id_list: list[int], userid: str | None = None, **extra: Any
+    ) -> User:
         """Hire a user into existing departments; `extra` takes any other User field."""
         with self.lock:
             for dept_id in dept_id_list:
@@ -172,10 +174,18 @@ class Directory:
         """Change fields of a current user; returns {"prev": …, "curr": …} in diffInfo keys."""
         with self.lock:
             user = self.user(userid)
-            allowed = {f.name for f in fields(User)} - {"userid", "unionid", "departed", "departed_ms", "modified_ms"}
+            allowed = {f.name for f in fields(User)} - {
+                "userid",
+                "unionid",
+                "departed",
+                "departed_ms",
+                "modified_ms",
+            }
             unknown = set(changes) - allowed
             if unknown:
-                raise DirectoryError(f"cannot change user field(s) {sorted(unknown)}; allowed: {sorted(allowed)}")
+                raise DirectoryError(
+                    f"cannot change user field(s) {sorted(unknown)}; allowed: {sorted(allowed)}"
+                )
             if "dept_id_list" in changes:
                 new_depts = list(changes["dept_id_list"])
                 if not new_depts:
@@ -211,7 +221,9 @@ class Directory:
                     managers.remove(userid)
             return user
 
-    def create_department(self, *, name: str, parent_id: int, dept_id: int | None = None, **extra: Any) -> Department:
+    def create_department(
+        self, *, name: str, parent_id: int, dept_id: int | None = None, **extra: Any
+    ) -> Department:
         """Add a department under an existing parent; `extra` takes any other Department field."""
         with self.lock:
             self.department(parent_id)
@@ -235,7 +247,9 @@ class Directory:
             allowed = {f.name for f in fields(Department)} - {"dept_id"}
             unknown = set(changes) - allowed
             if unknown:
-                raise DirectoryError(f"cannot change department field(s) {sorted(unknown)}; allowed: {sorted(allowed)}")
+                raise DirectoryError(
+                    f"cannot change department field(s) {sorted(unknown)}; allowed: {sorted(allowed)}"
+                )
             if "parent_id" in changes and changes["parent_id"] != dept.parent_id:
                 new_parent = changes["parent_id"]
                 self.department(new_parent)
@@ -254,7 +268,9 @@ class Directory:
             if dept_id == ROOT_DEPT_ID:
                 raise DirectoryError("the root department cannot be removed")
             if self._children.get(dept_id) or self._members.get(dept_id):
-                raise DirectoryError(f"department {dept_id} still has sub-departments or members; move them first")
+                raise DirectoryError(
+                    f"department {dept_id} still has sub-departments or members; move them first"
+                )
             self._children[dept.parent_id].remove(dept_id)
             del self.departments[dept_id], self._children[dept_id], self._members[dept_id]
             return dept

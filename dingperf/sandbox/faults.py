@@ -72,15 +72,26 @@ def fault_error(fault: Fault, path: str) -> Exception | None:
     new = is_new_family(path)
     if fault.kind == "throttle":
         if new:
-            return NewApiError(403, "Forbidden.AccessDenied.QpsLimitForAppkeyAndApi", "调用频率超过限制 (injected)")
+            return NewApiError(
+                403, "Forbidden.AccessDenied.QpsLimitForAppkeyAndApi", "调用频率超过限制 (injected)"
+            )
         return OldApiError(90018, "当前企业的应用调用该接口的并发量超过限制，请稍后重试 (injected)")
     if fault.kind == "busy":
-        return NewApiError(429, "system.busy", "系统繁忙 (injected)") if new else OldApiError(-1, "系统繁忙 (injected)")
+        return (
+            NewApiError(429, "system.busy", "系统繁忙 (injected)")
+            if new
+            else OldApiError(-1, "系统繁忙 (injected)")
+        )
     if fault.kind in ("timeout", "timeout88"):
         if new:
             return NewApiError(504, "service.timeout", "服务超时 (injected)")
         if fault.kind == "timeout":
-            return OldApiError(15, "服务超时 (injected)", sub_code="isp.top-remote-connection-timeout", sub_msg="远程服务超时")
+            return OldApiError(
+                15,
+                "服务超时 (injected)",
+                sub_code="isp.top-remote-connection-timeout",
+                sub_msg="远程服务超时",
+            )
         return OldApiError(88, "ding talk error[subcode=,submsg=] (injected)", sub_code="", sub_msg="")
     if fault.kind == "token_expired":
         if new:
@@ -121,8 +132,12 @@ def install_faults(app: Flask) -> None:
             return Response(b"", status=500)
         if fault.kind == "5xx":
             if is_new_family(request.path):
-                return new_error_response(NewApiError(503, "ServiceUnavailable", "Service Unavailable (injected)"))
-            return Response("<html><body><h1>502 Bad Gateway</h1></body></html>", status=502, mimetype="text/html")
+                return new_error_response(
+                    NewApiError(503, "ServiceUnavailable", "Service Unavailable (injected)")
+                )
+            return Response(
+                "<html><body><h1>502 Bad Gateway</h1></body></html>", status=502, mimetype="text/html"
+            )
         error = fault_error(fault, request.path)
         assert error is not None
         raise error

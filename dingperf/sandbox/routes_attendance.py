@@ -37,7 +37,9 @@ def _userids(body: dict[str, Any], name: str) -> list[str]:
     if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
         raise OldApiError(40035, f"缺少参数 {name}: a non-empty list of userids")
     if len(value) > MAX_USERS:
-        raise OldApiError(40035, f"不合法的参数 {name}: at most {MAX_USERS} userids per call, got {len(value)}")
+        raise OldApiError(
+            40035, f"不合法的参数 {name}: at most {MAX_USERS} userids per call, got {len(value)}"
+        )
     return value
 
 

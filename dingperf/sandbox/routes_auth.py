@@ -21,8 +21,13 @@ def _matches(given: object, expected: str) -> bool:
 def access_token() -> Response:
     state = sandbox_state()
     body = json_body()
-    if not (_matches(body.get("appKey"), state.app.app_key) and _matches(body.get("appSecret"), state.app.app_secret)):
-        raise NewApiError(400, "invalidClientIdOrSecret", "无效的clientId或clientSecret: check appKey and appSecret")
+    if not (
+        _matches(body.get("appKey"), state.app.app_key)
+        and _matches(body.get("appSecret"), state.app.app_secret)
+    ):
+        raise NewApiError(
+            400, "invalidClientIdOrSecret", "无效的clientId或clientSecret: check appKey and appSecret"
+        )
     grant = state.tokens.issue(state.app.app_key, state.limits.token_ttl_s)
     return new_ok({"accessToken": grant.value, "expireIn": state.limits.token_ttl_s})
 
@@ -33,7 +38,10 @@ def corp_token(corp_id: str) -> Response:
     body = json_body()
     if body.get("grant_type") != "client_credentials":
         raise NewApiError(400, "unsupported.grant.type", "grant_type must be client_credentials")
-    if not (_matches(body.get("client_id"), state.app.app_key) and _matches(body.get("client_secret"), state.app.app_secret)):
+    if not (
+        _matches(body.get("client_id"), state.app.app_key)
+        and _matches(body.get("client_secret"), state.app.app_secret)
+    ):
         raise NewApiError(400, "invalid.client", "无效的client_id或client_secret")
     if corp_id != state.app.corp_id:
         raise NewApiError(401, "unauthorized.client", f"the app is not installed in corp {corp_id}")
@@ -44,7 +52,10 @@ def corp_token(corp_id: str) -> Response:
 @bp.get("/gettoken")
 def gettoken() -> Response:
     state = sandbox_state()
-    if not (_matches(request.args.get("appkey"), state.app.app_key) and _matches(request.args.get("appsecret"), state.app.app_secret)):
+    if not (
+        _matches(request.args.get("appkey"), state.app.app_key)
+        and _matches(request.args.get("appsecret"), state.app.app_secret)
+    ):
         raise OldApiError(40089, "不合法的corpId或corpSecret")
     grant = state.tokens.issue(state.app.app_key, state.limits.token_ttl_s)
     return old_ok(access_token=grant.value, expires_in=state.limits.token_ttl_s)

@@ -24,8 +24,14 @@ def params() -> dict[str, Any]:
     return json_body()
 
 
-def int_param(body: dict[str, Any], name: str, *, default: int | None = None, low: int | None = None,
-              high: int | None = None) -> int:
+def int_param(
+    body: dict[str, Any],
+    name: str,
+    *,
+    default: int | None = None,
+    low: int | None = None,
+    high: int | None = None,
+) -> int:
     """An integer parameter, leniently parsed from number or numeric string; 40035 if bad or missing."""
     value = body.get(name, default)
     if value is None or value == "":
@@ -64,29 +70,68 @@ def _compact(fields: dict[str, Any]) -> dict[str, Any]:
 
 def user_list_item(user: User) -> dict[str, Any]:
     """One topapi/v2/user/list item: note there is no manager_userid in list items (§3.2)."""
-    return _compact({
-        "userid": user.userid, "unionid": user.unionid, "name": user.name, "avatar": user.avatar,
-        "state_code": "86", "mobile": user.mobile, "hide_mobile": False, "telephone": "", "job_number": user.job_number,
-        "title": user.title, "email": user.email, "org_email": "", "work_place": user.work_place, "remark": "",
-        "dept_id_list": list(user.dept_id_list), "dept_order": user.dept_order, "extension": "{}",
-        "hired_date": user.hired_date, "active": user.active, "admin": user.admin, "boss": user.boss,
-        "leader": bool(user.leader_in_dept), "exclusive_account": False,
-    })
+    return _compact(
+        {
+            "userid": user.userid,
+            "unionid": user.unionid,
+            "name": user.name,
+            "avatar": user.avatar,
+            "state_code": "86",
+            "mobile": user.mobile,
+            "hide_mobile": False,
+            "telephone": "",
+            "job_number": user.job_number,
+            "title": user.title,
+            "email": user.email,
+            "org_email": "",
+            "work_place": user.work_place,
+            "remark": "",
+            "dept_id_list": list(user.dept_id_list),
+            "dept_order": user.dept_order,
+            "extension": "{}",
+            "hired_date": user.hired_date,
+            "active": user.active,
+            "admin": user.admin,
+            "boss": user.boss,
+            "leader": bool(user.leader_in_dept),
+            "exclusive_account": False,
+        }
+    )
 
 
 def user_detail(user: User) -> dict[str, Any]:
     """topapi/v2/user/get's result; manager_userid, hired_date and avatar are absent when unset."""
-    return _compact({
-        "userid": user.userid, "unionid": user.unionid, "name": user.name, "avatar": user.avatar,
-        "manager_userid": user.manager_userid, "title": user.title, "job_number": user.job_number,
-        "hired_date": user.hired_date, "active": user.active, "dept_id_list": list(user.dept_id_list),
-        "dept_order_list": [{"dept_id": d, "order": user.dept_order} for d in user.dept_id_list],
-        "leader_in_dept": [{"dept_id": d, "leader": d in user.leader_in_dept} for d in user.dept_id_list],
-        "role_list": [{"id": 1, "name": "主管理员", "group_name": "默认"}] if user.admin else [],
-        "admin": user.admin, "boss": user.boss, "senior": False, "real_authed": True, "exclusive_account": False,
-        "mobile": user.mobile, "state_code": "86", "hide_mobile": False, "telephone": "", "email": user.email,
-        "org_email": "", "work_place": user.work_place, "remark": "", "extension": "{}",
-    })
+    return _compact(
+        {
+            "userid": user.userid,
+            "unionid": user.unionid,
+            "name": user.name,
+            "avatar": user.avatar,
+            "manager_userid": user.manager_userid,
+            "title": user.title,
+            "job_number": user.job_number,
+            "hired_date": user.hired_date,
+            "active": user.active,
+            "dept_id_list": list(user.dept_id_list),
+            "dept_order_list": [{"dept_id": d, "order": user.dept_order} for d in user.dept_id_list],
+            "leader_in_dept": [{"dept_id": d, "leader": d in user.leader_in_dept} for d in user.dept_id_list],
+            "role_list": [{"id": 1, "name": "主管理员", "group_name": "默认"}] if user.admin else [],
+            "admin": user.admin,
+            "boss": user.boss,
+            "senior": False,
+            "real_authed": True,
+            "exclusive_account": False,
+            "mobile": user.mobile,
+            "state_code": "86",
+            "hide_mobile": False,
+            "telephone": "",
+            "email": user.email,
+            "org_email": "",
+            "work_place": user.work_place,
+            "remark": "",
+            "extension": "{}",
+        }
+    )
 
 
 @bp.post("/topapi/v2/department/listsub")
@@ -97,8 +142,16 @@ def department_listsub() -> Response:
     parent = _department(int_param(body, "dept_id", default=ROOT_DEPT_ID, low=1))
     with state.lock:
         children = [state.directory.departments[d] for d in state.directory.child_ids(parent.dept_id)]
-        result = [{"dept_id": d.dept_id, "name": d.name, "parent_id": d.parent_id,
-                   "create_dept_group": d.create_dept_group, "auto_add_user": d.auto_add_user} for d in children]
+        result = [
+            {
+                "dept_id": d.dept_id,
+                "name": d.name,
+                "parent_id": d.parent_id,
+                "create_dept_group": d.create_dept_group,
+                "auto_add_user": d.auto_add_user,
+            }
+            for d in children
+        ]
     return old_ok(result=result)
 
 
@@ -115,19 +168,36 @@ def department_get() -> Response:
     state = sandbox_state()
     dept = _department(int_param(params(), "dept_id", low=1))
     with state.lock:
-        subtree = state.directory._subtree(dept.dept_id)  # noqa: SLF001 - same package
+        subtree = state.directory._subtree(dept.dept_id)
         members = {u for d in subtree for u in state.directory.member_ids(d)}
         direct = state.directory.member_ids(dept.dept_id)
-        result = _compact({
-            "dept_id": dept.dept_id, "name": dept.name, "parent_id": dept.parent_id, "order": dept.order,
-            "source_identifier": "", "code": "", "member_count": len(members), "owning_member_count": len(direct),
-            "dept_manager_userid_list": list(dept.manager_userids), "org_dept_owner": (dept.manager_userids or [None])[0],
-            "dept_group_chat_id": f"chat{dept.dept_id:08d}" if dept.create_dept_group else None,
-            "create_dept_group": dept.create_dept_group, "auto_add_user": dept.auto_add_user,
-            "group_contain_sub_dept": False, "hide_dept": False, "dept_permits": [], "user_permits": [],
-            "outer_dept": False, "outer_permit_depts": [], "outer_permit_users": [], "auto_approve_apply": False,
-            "from_union_org": False, "tags": "",
-        })
+        result = _compact(
+            {
+                "dept_id": dept.dept_id,
+                "name": dept.name,
+                "parent_id": dept.parent_id,
+                "order": dept.order,
+                "source_identifier": "",
+                "code": "",
+                "member_count": len(members),
+                "owning_member_count": len(direct),
+                "dept_manager_userid_list": list(dept.manager_userids),
+                "org_dept_owner": (dept.manager_userids or [None])[0],
+                "dept_group_chat_id": f"chat{dept.dept_id:08d}" if dept.create_dept_group else None,
+                "create_dept_group": dept.create_dept_group,
+                "auto_add_user": dept.auto_add_user,
+                "group_contain_sub_dept": False,
+                "hide_dept": False,
+                "dept_permits": [],
+                "user_permits": [],
+                "outer_dept": False,
+                "outer_permit_depts": [],
+                "outer_permit_users": [],
+                "auto_approve_apply": False,
+                "from_union_org": False,
+                "tags": "",
+            }
+        )
     return old_ok(result=result)
 
 
@@ -152,7 +222,10 @@ def user_list() -> Response:
     with state.lock:
         users = [state.directory.users[u] for u in state.directory.member_ids(dept.dept_id)]
         if order.startswith("entry"):
-            users.sort(key=lambda u: (u.hired_date is None, u.hired_date or 0, u.dept_order), reverse=order == "entry_desc")
+            users.sort(
+                key=lambda u: (u.hired_date is None, u.hired_date or 0, u.dept_order),
+                reverse=order == "entry_desc",
+            )
         elif order.startswith("modify"):
             users.sort(key=lambda u: (u.modified_ms, u.dept_order), reverse=order == "modify_desc")
         else:
@@ -199,6 +272,14 @@ def user_getuserinfo() -> Response:
     except UnknownUser:
         raise OldApiError(40078, "不存在的临时授权码: the user has left the org") from None
     sys_level = 100 if user.boss else 1 if user.admin else 0
-    return old_ok(result={"userid": user.userid, "unionid": user.unionid, "name": user.name,
-                          "device_id": f"sandbox-device-{user.userid[-6:]}", "sys": user.admin or user.boss,
-                          "sys_level": sys_level, "associated_unionid": ""})
+    return old_ok(
+        result={
+            "userid": user.userid,
+            "unionid": user.unionid,
+            "name": user.name,
+            "device_id": f"sandbox-device-{user.userid[-6:]}",
+            "sys": user.admin or user.boss,
+            "sys_level": sys_level,
+            "associated_unionid": "",
+        }
+    )

@@ -33,36 +33,83 @@ def _legacy(ms: int | None) -> str | None:
 
 
 def _records(instance: Instance) -> list[dict[str, Any]]:
-    records = [{"userId": instance.originator_userid, "date": instance.create_ms, "type": "START_PROCESS_INSTANCE",
-                "result": "NONE", "showName": "发起审批"}]
+    records = [
+        {
+            "userId": instance.originator_userid,
+            "date": instance.create_ms,
+            "type": "START_PROCESS_INSTANCE",
+            "result": "NONE",
+            "showName": "发起审批",
+        }
+    ]
     for task in instance.tasks:
         if task.status == "COMPLETED":
-            records.append({"userId": task.userid, "date": task.finish_ms, "type": "EXECUTE_TASK_NORMAL",
-                            "result": task.result, "activityId": task.activity_id, "showName": "审批人"})
+            records.append(
+                {
+                    "userId": task.userid,
+                    "date": task.finish_ms,
+                    "type": "EXECUTE_TASK_NORMAL",
+                    "result": task.result,
+                    "activityId": task.activity_id,
+                    "showName": "审批人",
+                }
+            )
     if instance.status == "TERMINATED":
-        records.append({"userId": instance.originator_userid, "date": instance.finish_ms,
-                        "type": "TERMINATE_PROCESS_INSTANCE", "result": "NONE", "showName": "撤销"})
+        records.append(
+            {
+                "userId": instance.originator_userid,
+                "date": instance.finish_ms,
+                "type": "TERMINATE_PROCESS_INSTANCE",
+                "result": "NONE",
+                "showName": "撤销",
+            }
+        )
     return records
 
 
 def current_shape(instance: Instance) -> dict[str, Any]:
     """GET /v1.0/workflow/processInstances result (§5.1)."""
     result = {
-        "title": instance.title, "createTime": _iso(instance.create_ms), "finishTime": _iso(instance.finish_ms),
+        "title": instance.title,
+        "createTime": _iso(instance.create_ms),
+        "finishTime": _iso(instance.finish_ms),
         "originatorUserId": instance.originator_userid,
         "originatorDeptId": "-1" if instance.originator_dept_id == 1 else str(instance.originator_dept_id),
-        "originatorDeptName": instance.originator_dept_name, "status": instance.status, "result": instance.result,
-        "businessId": instance.business_id, "ccUserIds": list(instance.cc_userids), "bizAction": "NONE",
-        "attachedProcessInstanceIds": [], "mainProcessInstanceId": "",
+        "originatorDeptName": instance.originator_dept_name,
+        "status": instance.status,
+        "result": instance.result,
+        "businessId": instance.business_id,
+        "ccUserIds": list(instance.cc_userids),
+        "bizAction": "NONE",
+        "attachedProcessInstanceIds": [],
+        "mainProcessInstanceId": "",
         "operationRecords": [{**r, "date": _iso(r["date"])} for r in _records(instance)],
-        "tasks": [{"taskId": t.task_id, "userId": t.userid, "status": t.status, "result": t.result,
-                   "createTime": _iso(t.create_ms), "finishTime": _iso(t.finish_ms), "activityId": t.activity_id,
-                   "processInstanceId": instance.process_instance_id,
-                   "pcUrl": f"https://aflow.dingtalk.com/dingtalk/pc/query/pchomepage.htm#/approval?procInstId={instance.process_instance_id}",
-                   "mobileUrl": f"https://aflow.dingtalk.com/dingtalk/mobile/homepage.htm#/approval?procInstId={instance.process_instance_id}"}
-                  for t in instance.tasks],
-        "formComponentValues": [{"id": f["id"], "name": f["name"], "value": f["value"], "extValue": "",
-                                 "componentType": f["componentType"], "bizAlias": f["bizAlias"]} for f in instance.form],
+        "tasks": [
+            {
+                "taskId": t.task_id,
+                "userId": t.userid,
+                "status": t.status,
+                "result": t.result,
+                "createTime": _iso(t.create_ms),
+                "finishTime": _iso(t.finish_ms),
+                "activityId": t.activity_id,
+                "processInstanceId": instance.process_instance_id,
+                "pcUrl": f"https://aflow.dingtalk.com/dingtalk/pc/query/pchomepage.htm#/approval?procInstId={instance.process_instance_id}",
+                "mobileUrl": f"https://aflow.dingtalk.com/dingtalk/mobile/homepage.htm#/approval?procInstId={instance.process_instance_id}",
+            }
+            for t in instance.tasks
+        ],
+        "formComponentValues": [
+            {
+                "id": f["id"],
+                "name": f["name"],
+                "value": f["value"],
+                "extValue": "",
+                "componentType": f["componentType"],
+                "bizAlias": f["bizAlias"],
+            }
+            for f in instance.form
+        ],
     }
     return {k: v for k, v in result.items() if v is not None}
 
@@ -70,19 +117,52 @@ def current_shape(instance: Instance) -> dict[str, Any]:
 def legacy_shape(instance: Instance) -> dict[str, Any]:
     """topapi/processinstance/get's process_instance (§5.3)."""
     result = {
-        "title": instance.title, "create_time": _legacy(instance.create_ms), "finish_time": _legacy(instance.finish_ms),
-        "originator_userid": instance.originator_userid, "originator_dept_id": str(instance.originator_dept_id),
-        "originator_dept_name": instance.originator_dept_name, "status": instance.status, "result": instance.result,
-        "business_id": instance.business_id, "cc_userids": ",".join(instance.cc_userids), "biz_action": "NONE",
-        "attached_process_instance_ids": [], "main_process_instance_id": "",
-        "operation_records": [{"userid": r["userId"], "date": _legacy(r["date"]), "operation_type": r["type"],
-                               "operation_result": r["result"], "remark": ""} for r in _records(instance)],
-        "tasks": [{"userid": t.userid, "task_status": t.status, "task_result": t.result, "create_time": _legacy(t.create_ms),
-                   "finish_time": _legacy(t.finish_ms), "taskid": str(t.task_id), "activity_id": t.activity_id,
-                   "url": f"https://aflow.dingtalk.com/dingtalk/mobile/homepage.htm#/approval?procInstId={instance.process_instance_id}"}
-                  for t in instance.tasks],
-        "form_component_values": [{"id": f["id"], "name": f["name"], "value": f["value"], "ext_value": "",
-                                   "component_type": f["componentType"]} for f in instance.form],
+        "title": instance.title,
+        "create_time": _legacy(instance.create_ms),
+        "finish_time": _legacy(instance.finish_ms),
+        "originator_userid": instance.originator_userid,
+        "originator_dept_id": str(instance.originator_dept_id),
+        "originator_dept_name": instance.originator_dept_name,
+        "status": instance.status,
+        "result": instance.result,
+        "business_id": instance.business_id,
+        "cc_userids": ",".join(instance.cc_userids),
+        "biz_action": "NONE",
+        "attached_process_instance_ids": [],
+        "main_process_instance_id": "",
+        "operation_records": [
+            {
+                "userid": r["userId"],
+                "date": _legacy(r["date"]),
+                "operation_type": r["type"],
+                "operation_result": r["result"],
+                "remark": "",
+            }
+            for r in _records(instance)
+        ],
+        "tasks": [
+            {
+                "userid": t.userid,
+                "task_status": t.status,
+                "task_result": t.result,
+                "create_time": _legacy(t.create_ms),
+                "finish_time": _legacy(t.finish_ms),
+                "taskid": str(t.task_id),
+                "activity_id": t.activity_id,
+                "url": f"https://aflow.dingtalk.com/dingtalk/mobile/homepage.htm#/approval?procInstId={instance.process_instance_id}",
+            }
+            for t in instance.tasks
+        ],
+        "form_component_values": [
+            {
+                "id": f["id"],
+                "name": f["name"],
+                "value": f["value"],
+                "ext_value": "",
+                "component_type": f["componentType"],
+            }
+            for f in instance.form
+        ],
     }
     return {k: v for k, v in result.items() if v is not None}
 
@@ -127,7 +207,9 @@ def instance_ids() -> Response:
     offset = _new_int(body, "nextToken", "invalidNextToken")
     size = _new_int(body, "maxResults", "invalidMaxResults")
     if start < state.clock.now_ms() - MAX_LOOKBACK_MS:
-        raise NewApiError(400, "invalidInstanceListIdsStartTime", "startTime must be within the last 365 days")
+        raise NewApiError(
+            400, "invalidInstanceListIdsStartTime", "startTime must be within the last 365 days"
+        )
     if end < start or end - start > MAX_WINDOW_MS:
         raise NewApiError(400, "invalidEndTime", "endTime must be after startTime and at most 120 days later")
     if offset < 0:
@@ -139,7 +221,9 @@ def instance_ids() -> Response:
         raise NewApiError(400, "invalidUserIds", f"userIds must be a list of at most {MAX_USER_IDS} userids")
     statuses = body.get("statuses") or []
     if not isinstance(statuses, list) or any(s not in STATUSES for s in statuses):
-        raise NewApiError(400, "invalidParameter", f"statuses must be a list drawn from {', '.join(STATUSES)}")
+        raise NewApiError(
+            400, "invalidParameter", f"statuses must be a list drawn from {', '.join(STATUSES)}"
+        )
     try:
         ids = state.workflow.query_ids(code, start, end, userids=userids, statuses=statuses)
     except UnknownProcess:

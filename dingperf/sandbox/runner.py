@@ -32,8 +32,16 @@ def credentials_view(server: SandboxServer) -> dict[str, object]:
     }
 
 
-def run_sandbox(host: str, port: int, employees: int, depts: int, seed: int, as_json: bool,
-                out: TextIO = sys.stdout, stop: threading.Event | None = None) -> None:
+def run_sandbox(
+    host: str,
+    port: int,
+    employees: int,
+    depts: int,
+    seed: int,
+    as_json: bool,
+    out: TextIO = sys.stdout,
+    stop: threading.Event | None = None,
+) -> None:
     """Serve a generated sandbox until interrupted (or `stop` is set); print where and with what credentials."""
     server = SandboxServer(build_state(employees, depts, seed))
     server.start(host, port)
@@ -44,10 +52,24 @@ def run_sandbox(host: str, port: int, employees: int, depts: int, seed: int, as_
         else:
             company = server.state.directory
             out.write(f"dingperf sandbox DingTalk listening on {view['base_url']}\n")
-            out.write(f"  company: {len(company.active_userids())} employees, {len(company.departments)} departments (seed {seed})\n")
-            for key in ("corp_id", "app_key", "app_secret", "agent_id", "robot_code", "callback_token", "callback_aes_key"):
-                out.write(f"  {key:<17} {view[key]}\n")
-            out.write(f"  control API: {view['base_url']}/_sandbox/company, /_sandbox/clock, /_sandbox/requests\n")
+            out.write(
+                f"  company: {len(company.active_userids())} employees, {len(company.departments)} departments (seed {seed})\n"
+            )
+            out.writelines(
+                f"  {key:<17} {view[key]}\n"
+                for key in (
+                    "corp_id",
+                    "app_key",
+                    "app_secret",
+                    "agent_id",
+                    "robot_code",
+                    "callback_token",
+                    "callback_aes_key",
+                )
+            )
+            out.write(
+                f"  control API: {view['base_url']}/_sandbox/company, /_sandbox/clock, /_sandbox/requests\n"
+            )
             out.write("Press Ctrl+C to stop.\n")
         out.flush()
         (stop or threading.Event()).wait()

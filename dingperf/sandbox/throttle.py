@@ -12,12 +12,22 @@ import threading
 import uuid
 from collections import deque
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from flask import Flask, Response, g, jsonify, request
 
 from dingperf.sandbox.clock import Clock
 from dingperf.sandbox.tokens import presented_token
-from dingperf.sandbox.wire import NewApiError, OldApiError, is_new_family, new_error_response, old_error_response
+from dingperf.sandbox.wire import (
+    NewApiError,
+    OldApiError,
+    is_new_family,
+    new_error_response,
+    old_error_response,
+)
+
+if TYPE_CHECKING:  # state.py imports this module
+    from dingperf.sandbox.state import Limits
 
 _CST = dt.timezone(dt.timedelta(hours=8))
 
@@ -96,7 +106,7 @@ class Throttle:
         with self._lock:
             return self._monthly.get(self.month_key(), 0)
 
-    def admit(self, *, limits, ip: str, app_key: str, path: str) -> Verdict | None:  # noqa: ANN001
+    def admit(self, *, limits: Limits, ip: str, app_key: str, path: str) -> Verdict | None:
         """Record one call and return None, or return why DingTalk would refuse it."""
         now = self._clock.now()
         with self._lock:
@@ -118,8 +128,12 @@ class Throttle:
                 return Verdict("quota", f"monthly quota of {limits.monthly_quota} calls used up for {month}")
 
             global_window = self._api_windows.setdefault(path, _Window())
-            if limits.qps_per_api_global is not None and not global_window.allows(limits.qps_per_api_global, now):
-                return Verdict("qps_global", f"{path} exceeded {limits.qps_per_api_global} QPS across all apps")
+            if limits.qps_per_api_global is not None and not global_window.allows(
+                limits.qps_per_api_global, now
+            ):
+                return Verdict(
+                    "qps_global", f"{path} exceeded {limits.qps_per_api_global} QPS across all apps"
+                )
             app_window = self._app_windows.setdefault((app_key, path), _Window())
             if not app_window.allows(limits.qps_per_app_api, now):
                 return Verdict("qps_app", f"app {app_key} exceeded {limits.qps_per_app_api} QPS on {path}")
@@ -151,8 +165,14 @@ def verdict_response(verdict: Verdict, path: str) -> Response:
         return resp
     old, new = {
         "quota": ((90020, "企业应用调用次数超过本月限额"), "Forbidden.AccessDenied.ApiCountLimitForOrg"),
-        "qps_global": ((90002, "该接口调用频率超过全局限制，请稍后重试"), "Forbidden.AccessDenied.QpsLimitForApi"),
-        "qps_app": ((90018, "当前企业的应用调用该接口的并发量超过限制，请稍后重试"), "Forbidden.AccessDenied.QpsLimitForAppkeyAndApi"),
+        "qps_global": (
+            (90002, "该接口调用频率超过全局限制，请稍后重试"),
+            "Forbidden.AccessDenied.QpsLimitForApi",
+        ),
+        "qps_app": (
+            (90018, "当前企业的应用调用该接口的并发量超过限制，请稍后重试"),
+            "Forbidden.AccessDenied.QpsLimitForAppkeyAndApi",
+        ),
     }[verdict.kind]
     if is_new_family(path):
         return new_error_response(NewApiError(403, new, verdict.detail))

@@ -10,11 +10,15 @@ from __future__ import annotations
 import secrets
 import threading
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from flask import current_app, request
 
 from dingperf.sandbox.clock import Clock
 from dingperf.sandbox.wire import NewApiError, OldApiError, is_new_family
+
+if TYPE_CHECKING:  # state.py imports this module
+    from dingperf.sandbox.state import AppCredentials
 
 TOKEN_HEADER = "x-acs-dingtalk-access-token"
 TICKET_TTL_S = 7_200
@@ -71,7 +75,9 @@ class TokenStore:
         now = self._clock.now()
         with self._lock:
             for value, grant in list(self._tokens.items()):
-                self._tokens[value] = Grant(grant.value, grant.app_key, min(grant.expires_at, now), grant.created_at)
+                self._tokens[value] = Grant(
+                    grant.value, grant.app_key, min(grant.expires_at, now), grant.created_at
+                )
 
     def jsapi_ticket(self, app_key: str) -> Grant:
         """Same ticket while valid, renewed by 2 h but capped at 24 h after creation; else a new one."""
@@ -94,14 +100,16 @@ def presented_token() -> str | None:
     return request.args.get("access_token") or None
 
 
-def authenticated_app():  # noqa: ANN201 - returns AppCredentials; typed loosely to avoid an import cycle
+def authenticated_app() -> AppCredentials:
     """The AppCredentials the current request's token belongs to; raises the dialect's auth error."""
     state = current_app.extensions["sandbox"]
     new = is_new_family(request.path)
     value = presented_token()
     if value is None:
         if new:
-            raise NewApiError(401, "Unauthorized", "缺少access_token: send it in the x-acs-dingtalk-access-token header")
+            raise NewApiError(
+                401, "Unauthorized", "缺少access_token: send it in the x-acs-dingtalk-access-token header"
+            )
         raise OldApiError(41001, "缺少access_token参数")
     grant = state.tokens.lookup(value)
     if grant is None or grant.app_key != state.app.app_key:
@@ -110,7 +118,9 @@ def authenticated_app():  # noqa: ANN201 - returns AppCredentials; typed loosely
         raise OldApiError(40014, "不合法的access_token")
     if grant.expires_at <= state.clock.now():
         if new:
-            raise NewApiError(400, "InvalidAuthentication", "不合法的access_token: the token has expired, fetch a new one")
+            raise NewApiError(
+                400, "InvalidAuthentication", "不合法的access_token: the token has expired, fetch a new one"
+            )
         code = state.limits.expired_token_errcode
         raise OldApiError(code, "access_token超时" if code == 42001 else "不合法的access_token")
     return state.app

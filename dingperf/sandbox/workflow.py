@@ -99,24 +99,44 @@ class Workflow:
                 raise UnknownInstance(f"process instance {process_instance_id!r} does not exist")
             return found
 
-    def query_ids(self, process_code: str, start_ms: int, end_ms: int, *, userids: list[str] | None = None,
-                  statuses: list[str] | None = None) -> list[str]:
+    def query_ids(
+        self,
+        process_code: str,
+        start_ms: int,
+        end_ms: int,
+        *,
+        userids: list[str] | None = None,
+        statuses: list[str] | None = None,
+    ) -> list[str]:
         """Ids of the process's instances created in [start_ms, end_ms], oldest first."""
         self.process(process_code)
         with self.lock:
             found = [
-                i for i in self.instances.values()
-                if i.process_code == process_code and start_ms <= i.create_ms <= end_ms
-                and (not userids or i.originator_userid in userids) and (not statuses or i.status in statuses)
+                i
+                for i in self.instances.values()
+                if i.process_code == process_code
+                and start_ms <= i.create_ms <= end_ms
+                and (not userids or i.originator_userid in userids)
+                and (not statuses or i.status in statuses)
             ]
         found.sort(key=lambda i: (i.create_ms, i.process_instance_id))
         return [i.process_instance_id for i in found]
 
     # ---- mutators (what bpms_instance_change / bpms_task_change events report) ----------------
 
-    def start_instance(self, *, process_code: str, originator_userid: str, originator_dept_id: int,
-                       originator_dept_name: str, values: dict[str, str], approver_userids: list[str],
-                       create_ms: int | None = None, instance_id: str | None = None, title: str | None = None) -> Instance:
+    def start_instance(
+        self,
+        *,
+        process_code: str,
+        originator_userid: str,
+        originator_dept_id: int,
+        originator_dept_name: str,
+        values: dict[str, str],
+        approver_userids: list[str],
+        create_ms: int | None = None,
+        instance_id: str | None = None,
+        title: str | None = None,
+    ) -> Instance:
         """Start a RUNNING instance whose form holds `values` (by field name); first approver gets the task."""
         process = self.process(process_code)
         unknown = set(values) - {f.name for f in process.fields}
@@ -125,21 +145,44 @@ class Workflow:
         create_ms = self._clock.now_ms() if create_ms is None else create_ms
         with self.lock:
             self._seq += 1
-            instance_id = instance_id or uuid.uuid5(uuid.NAMESPACE_URL, f"{process_code}/{self._seq}/{create_ms}").hex[:22]
+            instance_id = (
+                instance_id
+                or uuid.uuid5(uuid.NAMESPACE_URL, f"{process_code}/{self._seq}/{create_ms}").hex[:22]
+            )
             business_id = f"{_ymd(create_ms)}{self._seq:09d}"
             form = [
-                {"id": f"{f.kind}_{_digits(process_code, f.name)}", "name": f.name,
-                 "value": values.get(f.name, ""), "componentType": f.kind, "bizAlias": f.biz_alias}
+                {
+                    "id": f"{f.kind}_{_digits(process_code, f.name)}",
+                    "name": f.name,
+                    "value": values.get(f.name, ""),
+                    "componentType": f.kind,
+                    "bizAlias": f.biz_alias,
+                }
                 for f in process.fields
             ]
-            tasks = [Task(self._task_id(), userid, "RUNNING" if n == 0 else "NEW", "NONE", create_ms)
-                     for n, userid in enumerate(approver_userids)]
-            instance = Instance(instance_id, process_code, title or process.name, business_id, originator_userid, originator_dept_id,
-                                originator_dept_name, create_ms, "RUNNING", form=form, tasks=tasks)
+            tasks = [
+                Task(self._task_id(), userid, "RUNNING" if n == 0 else "NEW", "NONE", create_ms)
+                for n, userid in enumerate(approver_userids)
+            ]
+            instance = Instance(
+                instance_id,
+                process_code,
+                title or process.name,
+                business_id,
+                originator_userid,
+                originator_dept_id,
+                originator_dept_name,
+                create_ms,
+                "RUNNING",
+                form=form,
+                tasks=tasks,
+            )
             self.instances[instance_id] = instance
             return instance
 
-    def finish_instance(self, process_instance_id: str, result: str, finish_ms: int | None = None) -> Instance:
+    def finish_instance(
+        self, process_instance_id: str, result: str, finish_ms: int | None = None
+    ) -> Instance:
         """Complete a RUNNING instance with agree or refuse (the approvers acted in order)."""
         if result not in ("agree", "refuse"):
             raise ValueError(f"result must be agree or refuse, got {result!r}")
@@ -179,7 +222,9 @@ class Workflow:
 
 
 def _digits(*parts: str) -> str:
-    return str(int.from_bytes(hashlib.blake2b("|".join(parts).encode(), digest_size=5).digest(), "big")).zfill(13)
+    return str(
+        int.from_bytes(hashlib.blake2b("|".join(parts).encode(), digest_size=5).digest(), "big")
+    ).zfill(13)
 
 
 def _ymd(ms: int) -> str:

@@ -6,12 +6,17 @@ import requests
 
 def _token(sandbox) -> str:
     app = sandbox.state.app
-    body = requests.post(f"{sandbox.base_url}/v1.0/oauth2/accessToken", json={"appKey": app.app_key, "appSecret": app.app_secret}).json()
+    body = requests.post(
+        f"{sandbox.base_url}/v1.0/oauth2/accessToken",
+        json={"appKey": app.app_key, "appSecret": app.app_secret},
+    ).json()
     return body["accessToken"]
 
 
 def _arm(sandbox, path: str, kind: str, times: int = 1, **extra) -> None:
-    resp = requests.post(f"{sandbox.base_url}/_sandbox/faults", json={"path": path, "kind": kind, "times": times, **extra})
+    resp = requests.post(
+        f"{sandbox.base_url}/_sandbox/faults", json={"path": path, "kind": kind, "times": times, **extra}
+    )
     assert resp.status_code == 200, resp.text
 
 
@@ -20,7 +25,11 @@ def _old(sandbox, token: str) -> requests.Response:
 
 
 def _new(sandbox, token: str) -> requests.Response:
-    return requests.post(f"{sandbox.base_url}/v1.0/oauth2/jsapiTickets", headers={"x-acs-dingtalk-access-token": token}, timeout=5)
+    return requests.post(
+        f"{sandbox.base_url}/v1.0/oauth2/jsapiTickets",
+        headers={"x-acs-dingtalk-access-token": token},
+        timeout=5,
+    )
 
 
 @pytest.mark.parametrize(

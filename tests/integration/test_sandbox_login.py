@@ -5,7 +5,10 @@ import requests
 
 def _token(sandbox) -> str:
     app = sandbox.state.app
-    return requests.post(f"{sandbox.base_url}/v1.0/oauth2/accessToken", json={"appKey": app.app_key, "appSecret": app.app_secret}).json()["accessToken"]
+    return requests.post(
+        f"{sandbox.base_url}/v1.0/oauth2/accessToken",
+        json={"appKey": app.app_key, "appSecret": app.app_secret},
+    ).json()["accessToken"]
 
 
 def _code_for(sandbox, userid: str) -> str:
@@ -15,13 +18,21 @@ def _code_for(sandbox, userid: str) -> str:
 
 
 def _userinfo(sandbox, code: str) -> dict:
-    return requests.post(f"{sandbox.base_url}/topapi/v2/user/getuserinfo", params={"access_token": _token(sandbox)}, json={"code": code}).json()
+    return requests.post(
+        f"{sandbox.base_url}/topapi/v2/user/getuserinfo",
+        params={"access_token": _token(sandbox)},
+        json={"code": code},
+    ).json()
 
 
 def test_auth_code_resolves_to_its_user(company_sandbox):
     user = next(u for u in company_sandbox.state.directory.users.values() if not u.departed)
     body = _userinfo(company_sandbox, _code_for(company_sandbox, user.userid))
-    assert (body["errcode"], body["result"]["userid"], body["result"]["unionid"]) == (0, user.userid, user.unionid)
+    assert (body["errcode"], body["result"]["userid"], body["result"]["unionid"]) == (
+        0,
+        user.userid,
+        user.unionid,
+    )
 
 
 def test_auth_code_is_single_use(company_sandbox):
@@ -37,7 +48,10 @@ def test_auth_code_expires_after_five_minutes(company_sandbox):
 
 
 def test_auth_code_for_an_unknown_user_is_refused_by_the_control_api(company_sandbox):
-    assert requests.post(f"{company_sandbox.base_url}/_sandbox/authcode", json={"userid": "ghost"}).status_code == 400
+    assert (
+        requests.post(f"{company_sandbox.base_url}/_sandbox/authcode", json={"userid": "ghost"}).status_code
+        == 400
+    )
 
 
 def test_getuserinfo_is_exempt_from_the_monthly_quota(company_sandbox):

@@ -19,13 +19,28 @@ class _Lines(io.StringIO):
 
 def test_run_sandbox_prints_credentials_as_one_json_line_then_serves():
     out, stop = _Lines(), threading.Event()
-    thread = threading.Thread(target=__import__("dingperf.sandbox.runner", fromlist=["run_sandbox"]).run_sandbox,
-                              args=("127.0.0.1", 0, 40, 5, 3, True, out, stop), daemon=True)
+    thread = threading.Thread(
+        target=__import__("dingperf.sandbox.runner", fromlist=["run_sandbox"]).run_sandbox,
+        args=("127.0.0.1", 0, 40, 5, 3, True, out, stop),
+        daemon=True,
+    )
     thread.start()
     try:
         view = json.loads(poll_until(out.first_line))
-        assert set(view) == {"base_url", "corp_id", "app_key", "app_secret", "agent_id", "robot_code", "callback_token", "callback_aes_key"}
-        token = requests.post(f"{view['base_url']}/v1.0/oauth2/accessToken", json={"appKey": view["app_key"], "appSecret": view["app_secret"]}).json()
+        assert set(view) == {
+            "base_url",
+            "corp_id",
+            "app_key",
+            "app_secret",
+            "agent_id",
+            "robot_code",
+            "callback_token",
+            "callback_aes_key",
+        }
+        token = requests.post(
+            f"{view['base_url']}/v1.0/oauth2/accessToken",
+            json={"appKey": view["app_key"], "appSecret": view["app_secret"]},
+        ).json()
         assert token["expireIn"] == 7200
         assert requests.get(f"{view['base_url']}/_sandbox/company").json()["employees"] == 40
     finally:

@@ -5,21 +5,29 @@ import requests
 
 def _token(sandbox) -> str:
     app = sandbox.state.app
-    body = requests.post(f"{sandbox.base_url}/v1.0/oauth2/accessToken", json={"appKey": app.app_key, "appSecret": app.app_secret}).json()
+    body = requests.post(
+        f"{sandbox.base_url}/v1.0/oauth2/accessToken",
+        json={"appKey": app.app_key, "appSecret": app.app_secret},
+    ).json()
     return body["accessToken"]
 
 
 def test_burst_of_25_old_family_calls_gets_five_90018(sandbox):
     token = _token(sandbox)
     with requests.Session() as http:
-        codes = [http.get(f"{sandbox.base_url}/get_jsapi_ticket", params={"access_token": token}).json()["errcode"] for _ in range(25)]
+        codes = [
+            http.get(f"{sandbox.base_url}/get_jsapi_ticket", params={"access_token": token}).json()["errcode"]
+            for _ in range(25)
+        ]
     assert codes == [0] * 20 + [90018] * 5
 
 
 def test_burst_of_25_new_family_calls_gets_five_403_qps_limit(sandbox):
     headers = {"x-acs-dingtalk-access-token": _token(sandbox)}
     with requests.Session() as http:
-        answers = [http.post(f"{sandbox.base_url}/v1.0/oauth2/jsapiTickets", headers=headers) for _ in range(25)]
+        answers = [
+            http.post(f"{sandbox.base_url}/v1.0/oauth2/jsapiTickets", headers=headers) for _ in range(25)
+        ]
     refused = [(r.status_code, r.json()["code"]) for r in answers[20:]]
     assert all(r.status_code == 200 for r in answers[:20])
     assert refused == [(403, "Forbidden.AccessDenied.QpsLimitForAppkeyAndApi")] * 5
@@ -29,7 +37,12 @@ def test_steady_20_calls_per_second_is_never_throttled(sandbox):
     token = _token(sandbox)
     with requests.Session() as http:
         for _ in range(3):
-            codes = {http.get(f"{sandbox.base_url}/get_jsapi_ticket", params={"access_token": token}).json()["errcode"] for _ in range(20)}
+            codes = {
+                http.get(f"{sandbox.base_url}/get_jsapi_ticket", params={"access_token": token}).json()[
+                    "errcode"
+                ]
+                for _ in range(20)
+            }
             assert codes == {0}
             sandbox.state.clock.advance(1.0)
 
@@ -39,21 +52,29 @@ def test_qps_limit_is_per_api(sandbox):
     with requests.Session() as http:
         for _ in range(20):
             http.get(f"{sandbox.base_url}/get_jsapi_ticket", params={"access_token": token})
-        other = http.post(f"{sandbox.base_url}/v1.0/oauth2/jsapiTickets", headers={"x-acs-dingtalk-access-token": token})
+        other = http.post(
+            f"{sandbox.base_url}/v1.0/oauth2/jsapiTickets", headers={"x-acs-dingtalk-access-token": token}
+        )
     assert other.status_code == 200
 
 
 def test_qps_limit_is_settable_through_the_control_api(sandbox):
     requests.post(f"{sandbox.base_url}/_sandbox/limits", json={"qps_per_app_api": 3})
     token = _token(sandbox)
-    codes = [requests.get(f"{sandbox.base_url}/get_jsapi_ticket", params={"access_token": token}).json()["errcode"] for _ in range(4)]
+    codes = [
+        requests.get(f"{sandbox.base_url}/get_jsapi_ticket", params={"access_token": token}).json()["errcode"]
+        for _ in range(4)
+    ]
     assert codes == [0, 0, 0, 90018]
 
 
 def test_global_per_api_limit_answers_90002(sandbox):
     requests.post(f"{sandbox.base_url}/_sandbox/limits", json={"qps_per_api_global": 2})
     token = _token(sandbox)
-    codes = [requests.get(f"{sandbox.base_url}/get_jsapi_ticket", params={"access_token": token}).json()["errcode"] for _ in range(3)]
+    codes = [
+        requests.get(f"{sandbox.base_url}/get_jsapi_ticket", params={"access_token": token}).json()["errcode"]
+        for _ in range(3)
+    ]
     assert codes == [0, 0, 90002]
 
 

@@ -5,7 +5,10 @@ import requests
 
 def _new_token(sandbox) -> dict:
     app = sandbox.state.app
-    resp = requests.post(f"{sandbox.base_url}/v1.0/oauth2/accessToken", json={"appKey": app.app_key, "appSecret": app.app_secret})
+    resp = requests.post(
+        f"{sandbox.base_url}/v1.0/oauth2/accessToken",
+        json={"appKey": app.app_key, "appSecret": app.app_secret},
+    )
     assert resp.status_code == 200, resp.text
     return resp.json()
 
@@ -28,7 +31,9 @@ def test_rerequest_while_valid_returns_same_token_and_extends_it(sandbox):
 def test_token_expires_after_7200s_and_a_new_one_is_issued(sandbox):
     first = _new_token(sandbox)["accessToken"]
     sandbox.state.clock.advance(7201)
-    resp = requests.post(f"{sandbox.base_url}/v1.0/oauth2/jsapiTickets", headers={"x-acs-dingtalk-access-token": first})
+    resp = requests.post(
+        f"{sandbox.base_url}/v1.0/oauth2/jsapiTickets", headers={"x-acs-dingtalk-access-token": first}
+    )
     assert resp.status_code == 400
     assert resp.json()["code"] == "InvalidAuthentication"
     assert _new_token(sandbox)["accessToken"] != first
@@ -46,7 +51,9 @@ def test_expired_token_on_old_family_is_40014_or_configured_42001(sandbox):
 def test_same_token_works_on_both_families(sandbox):
     token = _new_token(sandbox)["accessToken"]
     old = requests.get(f"{sandbox.base_url}/get_jsapi_ticket", params={"access_token": token})
-    new = requests.post(f"{sandbox.base_url}/v1.0/oauth2/jsapiTickets", headers={"x-acs-dingtalk-access-token": token})
+    new = requests.post(
+        f"{sandbox.base_url}/v1.0/oauth2/jsapiTickets", headers={"x-acs-dingtalk-access-token": token}
+    )
     assert old.json()["errcode"] == 0 and new.status_code == 200
 
 
@@ -59,26 +66,36 @@ def test_missing_token_is_41001_on_old_family_and_401_on_new(sandbox):
 
 def test_unknown_token_is_40014_on_old_family_and_invalid_authentication_on_new(sandbox):
     old = requests.get(f"{sandbox.base_url}/get_jsapi_ticket", params={"access_token": "nope"})
-    new = requests.post(f"{sandbox.base_url}/v1.0/oauth2/jsapiTickets", headers={"x-acs-dingtalk-access-token": "nope"})
+    new = requests.post(
+        f"{sandbox.base_url}/v1.0/oauth2/jsapiTickets", headers={"x-acs-dingtalk-access-token": "nope"}
+    )
     assert old.json()["errcode"] == 40014
     assert (new.status_code, new.json()["code"]) == (400, "InvalidAuthentication")
 
 
 def test_bad_secret_is_invalid_client_id_or_secret(sandbox):
-    resp = requests.post(f"{sandbox.base_url}/v1.0/oauth2/accessToken", json={"appKey": sandbox.state.app.app_key, "appSecret": "x"})
+    resp = requests.post(
+        f"{sandbox.base_url}/v1.0/oauth2/accessToken",
+        json={"appKey": sandbox.state.app.app_key, "appSecret": "x"},
+    )
     assert (resp.status_code, resp.json()["code"]) == (400, "invalidClientIdOrSecret")
 
 
 def test_form_encoded_token_request_is_rejected_with_400(sandbox):
     app = sandbox.state.app
-    resp = requests.post(f"{sandbox.base_url}/v1.0/oauth2/accessToken", data={"appKey": app.app_key, "appSecret": app.app_secret})
+    resp = requests.post(
+        f"{sandbox.base_url}/v1.0/oauth2/accessToken",
+        data={"appKey": app.app_key, "appSecret": app.app_secret},
+    )
     assert resp.status_code == 400
 
 
 def test_old_gettoken_issues_the_same_token_as_the_new_endpoint(sandbox):
     app = sandbox.state.app
     new = _new_token(sandbox)["accessToken"]
-    old = requests.get(f"{sandbox.base_url}/gettoken", params={"appkey": app.app_key, "appsecret": app.app_secret}).json()
+    old = requests.get(
+        f"{sandbox.base_url}/gettoken", params={"appkey": app.app_key, "appsecret": app.app_secret}
+    ).json()
     assert (old["errcode"], old["access_token"], old["expires_in"]) == (0, new, 7200)
 
 
@@ -90,8 +107,13 @@ def test_old_gettoken_with_bad_credentials_is_40089(sandbox):
 def test_corp_token_endpoint_needs_client_credentials_grant(sandbox):
     app = sandbox.state.app
     url = f"{sandbox.base_url}/v1.0/oauth2/{app.corp_id}/token"
-    ok = requests.post(url, json={"client_id": app.app_key, "client_secret": app.app_secret, "grant_type": "client_credentials"})
-    bad = requests.post(url, json={"client_id": app.app_key, "client_secret": app.app_secret, "grant_type": "password"})
+    ok = requests.post(
+        url,
+        json={"client_id": app.app_key, "client_secret": app.app_secret, "grant_type": "client_credentials"},
+    )
+    bad = requests.post(
+        url, json={"client_id": app.app_key, "client_secret": app.app_secret, "grant_type": "password"}
+    )
     assert ok.json()["expires_in"] == 7200
     assert bad.json()["code"] == "unsupported.grant.type"
 

@@ -6,7 +6,9 @@ from dingperf.sandbox.company import generate_company
 
 
 def _shape(state):
-    return [(u.userid, u.name, tuple(u.dept_id_list), u.manager_userid) for u in state.directory.users.values()]
+    return [
+        (u.userid, u.name, tuple(u.dept_id_list), u.manager_userid) for u in state.directory.users.values()
+    ]
 
 
 def test_same_seed_gives_the_same_company():
@@ -22,7 +24,9 @@ def test_company_has_managers_heads_people_without_manager_and_leavers():
     users = list(directory.users.values())
     assert any(u.departed for u in users)
     assert any(u.manager_userid is None and not u.departed for u in users)
-    assert all(directory.departments[d].manager_userids for d in directory.departments if directory.member_ids(d))
+    assert all(
+        directory.departments[d].manager_userids for d in directory.departments if directory.member_ids(d)
+    )
     assert "影楼运营部" in {d.name for d in directory.departments.values()}
 
 

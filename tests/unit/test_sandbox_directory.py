@@ -21,7 +21,10 @@ def test_added_user_is_a_direct_member_of_their_departments(directory):
 def test_modify_user_reports_a_diff_in_dingtalk_keys(directory):
     user = directory.add_user(name="王芳", dept_id_list=[1])
     diff = directory.modify_user(user.userid, name="王芳芳", manager_userid="boss")
-    assert diff == {"prev": {"name": "王芳", "managerUserid": None}, "curr": {"name": "王芳芳", "managerUserid": "boss"}}
+    assert diff == {
+        "prev": {"name": "王芳", "managerUserid": None},
+        "curr": {"name": "王芳芳", "managerUserid": "boss"},
+    }
 
 
 def test_leaving_user_is_gone_from_lookups_and_department_heads(directory):

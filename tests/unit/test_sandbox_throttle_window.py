@@ -47,7 +47,18 @@ def test_quota_exhaustion_refuses_metered_calls_but_not_exempt_ones():
 
 
 def test_address_book_token_and_login_endpoints_are_quota_exempt():
-    exempt = ["/gettoken", "/v1.0/oauth2/accessToken", "/topapi/v2/user/getuserinfo", "/topapi/v2/department/listsub", "/topapi/user/listid", "/get_jsapi_ticket"]
-    metered = ["/attendance/list", "/v1.0/workflow/processInstances", "/topapi/message/corpconversation/asyncsend_v2"]
+    exempt = [
+        "/gettoken",
+        "/v1.0/oauth2/accessToken",
+        "/topapi/v2/user/getuserinfo",
+        "/topapi/v2/department/listsub",
+        "/topapi/user/listid",
+        "/get_jsapi_ticket",
+    ]
+    metered = [
+        "/attendance/list",
+        "/v1.0/workflow/processInstances",
+        "/topapi/message/corpconversation/asyncsend_v2",
+    ]
     assert all(is_quota_exempt(p) for p in exempt)
     assert not any(is_quota_exempt(p) for p in metered)
