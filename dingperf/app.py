@@ -29,6 +29,10 @@ def create_app(settings: Settings, *, store: Store | None = None) -> Flask:
     app.extensions[_SETTINGS] = settings
     app.extensions[_STORE] = store or store_for(settings)
     app.add_url_rule("/healthz", "healthz", healthz, methods=["GET"])
+    if settings.dingtalk.callback_token and settings.dingtalk.callback_aes_key:
+        from dingperf.web.callback import init_callback  # POST /dingtalk/callback (HTTP event mode)
+
+        init_callback(app, settings, app.extensions[_STORE])
     return app
 
 

@@ -25,11 +25,13 @@ from tests.conftest import poll_until
 
 
 class IntakeServer:
-    """A Flask app serving only the callback blueprint, on loopback port 0 in a thread."""
+    """A Flask app serving the callback blueprint, on loopback port 0 in a thread."""
 
-    def __init__(self, settings: CallbackSettings, store_fn: Callable[[Event], bool]) -> None:
-        app = Flask("intake-under-test")
-        app.register_blueprint(callback_blueprint(settings, store_fn))
+    def __init__(self, settings: CallbackSettings | None, store_fn: Callable[[Event], bool] | None,
+                 app: Flask | None = None) -> None:
+        if app is None:
+            app = Flask("intake-under-test")
+            app.register_blueprint(callback_blueprint(settings, store_fn))
         self.http = make_server("127.0.0.1", 0, app, threaded=True)
         self.thread = threading.Thread(target=self.http.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
         self.thread.start()
@@ -205,3 +207,21 @@ def test_sandbox_retry_after_a_failed_push_is_stored(sandbox, store, start_intak
         return event_id in stored(store)
 
     poll_until(retried)
+
+
+def test_the_web_app_factory_serves_the_callback_endpoint(sandbox, store, db_url):
+    from dingperf.app import create_app
+    from dingperf.settings import sandbox_settings
+
+    app = sandbox.state.app
+    settings = sandbox_settings(base_url=sandbox.base_url, corp_id=app.corp_id, app_key=app.app_key,
+                                app_secret=app.app_secret, agent_id=app.agent_id, robot_code=app.robot_code,
+                                callback_token=app.callback_token, callback_aes_key=app.callback_aes_key,
+                                database_url=db_url, event_mode="http")
+    server = IntakeServer(None, None, app=create_app(settings, store=store))
+    try:
+        configure_push(sandbox, server.url)
+        event_id = push_raw(sandbox)
+        poll_until(lambda: event_id in stored(store))
+    finally:
+        server.stop()
