@@ -132,10 +132,16 @@ class StreamGateway:
         return self._server.sockets[0].getsockname()[1]
 
     async def _shutdown(self) -> None:
-        for task in list(self._tasks):
+        tasks = list(self._tasks)
+        for task in tasks:
             task.cancel()
-        for conn in list(self._conns.values()):
-            await conn.ws.close(1001, "sandbox stopping")
+        await asyncio.gather(*tasks, return_exceptions=True)
+        conns = list(self._conns.values())
+        # A client that vanished without a close frame must not hold shutdown for close_timeout.
+        if conns:
+            await asyncio.wait([asyncio.ensure_future(c.ws.close(1001, "sandbox stopping")) for c in conns], timeout=2)
+        for conn in conns:
+            conn.ws.transport.abort()
         if self._server is not None:
             self._server.close()
             await self._server.wait_closed()
