@@ -68,10 +68,6 @@ def check_deliver_models(body: dict[str, Any], spaces: list[Space], app_robot_co
                 "param.openDeliverModelError",
                 f"{name}.robotCode must be this app's robotCode (its AppKey)",
             )
-        if space.space_type == "ONE_BOX" and not model.get("expiredTimeMillis"):
-            raise NewApiError(
-                400, "param.openDeliverModelError", "topOpenDeliverModel needs expiredTimeMillis"
-            )
 
 
 def deliver(
