@@ -195,6 +195,8 @@ class AttendanceBook:
             base = self._base_ms(day, check_type)
             judge = self._seeded if base < self.history_end_ms else self._judge
             time_result, location, source, user_time = judge(userid, day, check_type)
+            if user_time is None and base > self._clock.now_ms():
+                continue  # a check point still ahead has no result yet, not a NotSigned one
             row_id = _num("result", self.seed, userid, day.isoformat(), check_type) % 10**11
             row: dict[str, Any] = {
                 "id": row_id,

@@ -130,3 +130,8 @@ def test_jsapi_ticket_is_renewed_while_valid_but_never_past_24h(sandbox):
         body = requests.post(url, headers={"x-acs-dingtalk-access-token": token}).json()
         seen.add(body["jsapiTicket"])
     assert len(seen) == 2  # the first ticket hit its 24 h cap and was replaced
+
+
+def test_post_on_a_get_only_endpoint_is_43001(sandbox):
+    resp = requests.post(f"{sandbox.base_url}/gettoken", json={})
+    assert (resp.status_code, resp.json()["errcode"]) == (200, 43001)
