@@ -26,9 +26,11 @@ _DIGITS = re.compile(r"\A[0-9]{1,16}\Z")
 _MS_THRESHOLD = 100_000_000_000  # below: seconds (until year 5138); above: milliseconds
 
 # Metadata keys of the decrypted HTTP forms; everything else is the business object.
-_CURRENT_META = ("EventType", "EventTime", "CorpId", "eventId", "TimeStamp")
+_CURRENT_META = ("EventType", "EventTime", "CorpId", "corpId", "eventId", "TimeStamp")
 # Failed-list items nest the business object under one of these (doc text) or inline (doc sample).
 _FAILED_WRAPPERS = ("bpmsCallBackData", "callbackData", "roleLabelChange")
+# The failed list spells ids in lower case (`userid`, `deptid`); handlers read the Stream spelling.
+_FAILED_RENAMES = {"userid": "userId", "deptid": "deptId"}
 
 
 class PushFormatError(ValueError):
@@ -125,7 +127,8 @@ def parse_pushed_event(decrypted: Mapping[str, Any], default_corp_id: str = "") 
         raise PushFormatError("decrypted payload has no EventType")
     if event_type == CHECK_URL:
         raise PushFormatError("check_url is a URL probe, not an event")
-    corp_id = str(decrypted.get("CorpId") or default_corp_id)
+    # Archived approval events carry `corpId` (camelCase) instead of `CorpId`.
+    corp_id = str(decrypted.get("CorpId") or decrypted.get("corpId") or default_corp_id)
     if not corp_id:
         raise PushFormatError("decrypted payload has no CorpId and no default corp id was given")
     business = {k: v for k, v in decrypted.items() if k not in _CURRENT_META}
@@ -162,7 +165,7 @@ def parse_failed_item(item: Mapping[str, Any], default_corp_id: str = "") -> Wir
                 raise PushFormatError(f"failed_list {wrapper} is not JSON") from exc
         if isinstance(value, Mapping):
             inner.update(value)
-    payload = {k: v for k, v in body.items() if k not in _FAILED_WRAPPERS and k != "corpid"}
+    payload = {_FAILED_RENAMES.get(k, k): v for k, v in body.items() if k not in _FAILED_WRAPPERS and k != "corpid"}
     payload.update(inner)
     corp_id = str(body.get("corpid") or inner.get("corpId") or inner.get("CorpId") or default_corp_id)
     if not corp_id:

@@ -225,3 +225,33 @@ def test_the_web_app_factory_serves_the_callback_endpoint(sandbox, store, db_url
         poll_until(lambda: event_id in stored(store))
     finally:
         server.stop()
+
+
+def test_pushes_that_failed_three_times_are_drained_from_the_failed_list_once(sandbox, store, start_intake):
+    from dingperf.dingtalk.client import DingTalkClient
+    from dingperf.dingtalk.config import ClientConfig
+    from dingperf.events.failed_list import drain_failed_pushes
+
+    def down(event: Event) -> bool:
+        raise RuntimeError("database down")
+
+    configure_push(sandbox, start_intake(down).url, failed_visible_after_s=0)
+    data = {"processInstanceId": "pi-42", "processCode": "PROC-1", "type": "finish", "result": "agree"}
+    push_raw(sandbox, "bpms_instance_change", data)
+
+    def given_up() -> bool:
+        sandbox.state.clock.advance(30)
+        return requests.get(f"{sandbox.base_url}/_sandbox/push/failed").json()["visible"] >= 1
+
+    poll_until(given_up)
+    app = sandbox.state.app
+    client = DingTalkClient(ClientConfig(corp_id=app.corp_id, app_key=app.app_key, app_secret=app.app_secret,
+                                         agent_id=app.agent_id, robot_code=app.robot_code,
+                                         api_base=sandbox.base_url, oapi_base=sandbox.base_url))
+    inbox = SqlInbox(store)
+    report = drain_failed_pushes(client.callbacks.failed_pushes(), inbox.put, app.corp_id)
+    assert (report.fetched, report.stored) == (1, 1)
+    (row,) = stored(store).values()
+    assert (row.source, row.event_type, row.payload["data"]["processInstanceId"]) == (
+        "failed_list", "bpms_instance_change", "pi-42")
+    assert drain_failed_pushes(client.callbacks.failed_pushes(), inbox.put, app.corp_id).fetched == 0

@@ -77,10 +77,17 @@ def test_failed_list_item_unwraps_bpms_callback_data():
     assert event.event_id == from_failed_item(json.loads(json.dumps(item))).event_id
 
 
-def test_failed_list_item_with_inline_fields():
+def test_failed_list_item_with_inline_fields_gets_stream_spelling():
     item = {"call_back_tag": "user_add_org", "event_time": 1606126433000,
             "user_add_org": {"userid": ["zhangsan"], "corpid": CORP}}
-    assert from_failed_item(item).payload == {"userid": ["zhangsan"]}
+    assert from_failed_item(item).payload == {"userId": ["zhangsan"]}
+
+
+def test_legacy_approval_form_reads_camel_case_corp_id():
+    event = from_http_push({"EventType": "bpms_task_change", "corpId": CORP, "processInstanceId": "pi-1",
+                            "type": "finish", "result": "agree"})
+    assert event.corp_id == CORP and event.payload == {"processInstanceId": "pi-1", "type": "finish",
+                                                       "result": "agree"}
 
 
 def test_failed_list_item_reuses_the_event_id_when_dingtalk_kept_it():
