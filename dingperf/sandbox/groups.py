@@ -103,3 +103,9 @@ class GroupStore:
         with self._lock:
             self.get(open_conversation_id)
             return list(self._messages[open_conversation_id])
+
+    def clear_messages(self) -> None:
+        """Empty every group's history; the groups and their members stay."""
+        with self._lock:
+            for history in self._messages.values():
+                history.clear()

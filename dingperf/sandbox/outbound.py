@@ -35,17 +35,24 @@ class Outbound:
     callback_routes: CallbackRoutes = field(init=False)
 
     def __post_init__(self) -> None:
+        self.groups = GroupStore()
+        self.robots = RobotRegistry()
+        self.templates = TemplateRegistry()
+        self.templates.load_dir(self.cards_dir or default_cards_dir())
+        self.callback_routes = CallbackRoutes()
         self.reset()
 
     def reset(self) -> None:
-        """Forget every message, group, robot, card and registered template; reload cards/."""
+        """Forget everything sent (messages, DINGs, cards, group and robot histories, rate windows);
+        keep the org's setup: groups, custom robots, templates, callback routes and switches."""
+        old_dings, old_messenger = self.__dict__.get("dings"), self.__dict__.get("messenger")
         self.mailbox = Mailbox()
-        self.groups = GroupStore()
         self.notifier = WorkNotifier(self.mailbox)
         self.dings = DingService(self.mailbox)
-        self.robots = RobotRegistry()
         self.messenger = RobotMessenger(self.mailbox, self.groups)
-        self.templates = TemplateRegistry()
-        self.templates.load_dir(self.cards_dir or default_cards_dir())
+        if old_dings is not None and old_messenger is not None:
+            self.dings.premium = old_dings.premium
+            self.messenger.oto_per_user_per_minute = old_messenger.oto_per_user_per_minute
         self.cards = CardStore()
-        self.callback_routes = CallbackRoutes()
+        self.groups.clear_messages()
+        self.robots.clear_history()

@@ -124,6 +124,15 @@ class RobotRegistry:
         with self._lock:
             return list(self._robots.values())
 
+    def clear_history(self) -> None:
+        """Forget sent messages, rate windows, blocks and seen msgUuids; robots keep their settings."""
+        with self._lock:
+            for robot in self._robots.values():
+                robot.sent_at.clear()
+                robot.blocked_until = 0.0
+                robot.msg_uuids.clear()
+                robot.messages.clear()
+
     def accept(
         self,
         robot: CustomRobot,

@@ -18,8 +18,21 @@ from dingperf.sandbox.wire import NewApiError, json_body, new_ok
 bp = Blueprint("sandbox_cards", __name__)
 
 
+def _check_private_users(state: Any, body: dict[str, Any]) -> None:
+    private = body.get("privateData")
+    if not isinstance(private, dict):
+        return
+    roster = roster_of(state)
+    unknown = [u for u in private if not roster.is_active_user(u)]
+    if unknown:
+        raise NewApiError(
+            400, "param.userIdNotExist", f"privateData names users who are not in the org: {unknown}"
+        )
+
+
 def _create(state: Any, body: dict[str, Any]) -> CardInstance:
     out = state.outbound
+    _check_private_users(state, body)
     template = out.templates.get(body.get("cardTemplateId"))
     return out.cards.create(body, template, state.clock.now_ms())
 
@@ -76,7 +89,9 @@ def create_and_deliver_card() -> Response:
 def update_card() -> Response:
     authenticated_app()
     state = sandbox_state()
-    state.outbound.cards.update(json_body(), state.clock.now_ms())
+    body = json_body()
+    _check_private_users(state, body)
+    state.outbound.cards.update(body, state.clock.now_ms())
     return new_ok({"success": True, "result": True})
 
 

@@ -241,3 +241,9 @@ def test_callback_registration_needs_a_route_key(kit):
 def test_shipped_templates_are_published(kit):
     names = {t["name"] for t in kit.control("GET", "/card-templates").json()["templates"]}
     assert {"goal_confirmation", "weekly_checkin", "self_review", "result_ack", "reminder"} <= names
+
+
+def test_private_data_for_someone_outside_the_org_is_user_id_not_exist(kit):
+    body = _card_body("goal-p", privateData={"ghost": {"cardParamMap": {"submitted": "true"}}})
+    resp = kit.api("POST", "/v1.0/card/instances", body)
+    assert (resp.status_code, resp.json()["code"]) == (400, "param.userIdNotExist")

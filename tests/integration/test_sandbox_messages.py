@@ -180,3 +180,29 @@ def test_action_card_needs_single_link_or_buttons(kit):
 def test_no_recipients_is_40035(kit):
     body = {"agent_id": kit.app.agent_id, "msg": {"msgtype": "text", "text": {"content": "x"}}}
     assert kit.oapi(SEND, body)["errcode"] == 40035
+
+
+def test_to_all_user_reaches_every_current_employee(kit):
+    everyone = [kit.hire("张伟"), kit.hire("李娜")]
+    body = {
+        "agent_id": kit.app.agent_id,
+        "to_all_user": True,
+        "msg": {"msgtype": "text", "text": {"content": "全员"}},
+    }
+    task = kit.oapi(SEND, body)["task_id"]
+    assert sorted(_result(kit, task)["unread_user_id_list"]) == sorted(everyone)
+
+
+def test_reset_forgets_what_was_sent_but_keeps_groups_and_switches(kit):
+    zhang = kit.hire("张伟")
+    _send(kit, [zhang], "hello")
+    cid = kit.control("POST", "/groups", {"title": "g", "member_userids": [zhang]}).json()[
+        "openConversationId"
+    ]
+    kit.control("POST", "/outbound/settings", {"ding_premium": False})
+    assert kit.control("POST", "/reset").status_code == 200
+    assert kit.inbox(zhang) == []
+    assert kit.control("GET", f"/groups/{cid}/messages").status_code == 200
+    assert kit.control("GET", "/outbound/settings").json()["ding_premium"] is False
+    _send(kit, [zhang], "hello")  # the per-day duplicate memory went with the reset
+    assert len(kit.inbox(zhang)) == 1
