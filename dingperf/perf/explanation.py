@@ -207,7 +207,7 @@ def _item_step(scorer: Scorer, entry: tuple) -> Step:  # type: ignore[type-arg]
 def _rated_steps(scorer: Scorer, inp: ScoreInput, section: str, agg: object) -> list[Step]:
     from dingperf.perf.raters import GROUP_LABELS
 
-    compiled = next(c for code, _, c in scorer._sections if code == section)
+    compiled = next(c for code, _, _, c in scorer._sections if code == section)
     steps = []
     for g in agg.groups:  # type: ignore[attr-defined]
         inputs: list[tuple[str, str]] = []

@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
+from types import MappingProxyType
 from typing import Literal
 
 from dingperf.perf import achievement as ach
@@ -19,7 +20,7 @@ from dingperf.perf.errors import ValidationError
 from dingperf.perf.explanation import Explanation, SourceRef, build_explanation
 from dingperf.perf.formula import Formula, parse
 from dingperf.perf.indicators import Behavioural, Quantitative, WeightedIndicator
-from dingperf.perf.numbers import ZERO, clamp, round_to, to_decimal
+from dingperf.perf.numbers import ROUNDING_MODES, ZERO, normalise, to_decimal
 from dingperf.perf.raters import RaterAggregate, RaterConfig, aggregate
 from dingperf.perf.templates import Template, TemplateRef
 
@@ -121,6 +122,8 @@ class _Item:
     points: Decimal  # weight × full marks
     achieve: Achiever
     formula: Formula | None
+    points_of: Achiever  # input value → clamped, weighted points (no formula)
+    table: Mapping[Decimal, Decimal] | None  # rating level → points, for behavioural items without formula
 
 
 def _value(raw: object) -> tuple[object, tuple[SourceRef, ...]]:
@@ -138,6 +141,58 @@ def _achiever(ind: WeightedIndicator, rule: str) -> Achiever:
     if isinstance(ind, Behavioural):
         return lambda v: ach.rating_fraction(ind, v if type(v) is Decimal else to_decimal(v), rule)  # type: ignore[arg-type]
     return lambda v: ach.binary_fraction(ind, v)  # type: ignore[arg-type]
+
+
+def _points_of(ind: WeightedIndicator, achieve: Achiever, weight: Decimal) -> Achiever:
+    """Input value → clamped, weighted points; common quantitative forms are fused into one closure.
+
+    The fused closures do exactly the arithmetic of achievement.base_achievement, so numbers match.
+    """
+    lo, hi = ind.floor, ind.cap
+    if isinstance(ind, Quantitative) and not ind.is_piecewise:
+        target = ind.target
+        if ind.form == "linear":
+            baseline = ind.baseline
+            span = target - baseline  # type: ignore[operator]
+
+            def linear(v: object) -> Decimal:
+                if type(v) is not Decimal:
+                    v = to_decimal(v)
+                a = (v - baseline) / span  # type: ignore[operator]
+                return weight * (lo if a < lo else hi if a > hi else a)
+
+            return linear
+        if ind.direction == "higher":
+            def ratio(v: object) -> Decimal:
+                if type(v) is not Decimal:
+                    v = to_decimal(v)
+                a = v / target  # type: ignore[operator]
+                return weight * (lo if a < lo else hi if a > hi else a)
+
+            return ratio
+
+        def reverse(v: object) -> Decimal:
+            if type(v) is not Decimal:
+                v = to_decimal(v)
+            a = target / v if v else achieve(v)  # achieve() applies the declared actual=0 policy
+            return weight * (lo if a < lo else hi if a > hi else a)
+
+        return reverse
+
+    def points(v: object) -> Decimal:
+        a = achieve(v)
+        return weight * (lo if a < lo else hi if a > hi else a)
+
+    return points
+
+
+def _compile_item(ind: WeightedIndicator, points: Decimal, rule: str) -> _Item:
+    achieve = _achiever(ind, rule)
+    points_of = _points_of(ind, achieve, points)
+    table = None
+    if isinstance(ind, Behavioural) and not ind.formula:
+        table = {level.value: points_of(level.value) for level in ind.scale}
+    return _Item(ind.code, ind, points, achieve, parse(ind.formula) if ind.formula else None, points_of, table)
 
 
 def _formula_env(ind: WeightedIndicator, value: object, a: Decimal, extra: Mapping[str, object]) -> dict[str, object]:
@@ -161,15 +216,17 @@ class Scorer:
         self.raters = raters or template.raters
         self.ref = template.ref()
         full = template.full_marks
-
-        def compile_item(item: object) -> _Item:
-            ind = item.indicator  # type: ignore[attr-defined]
-            return _Item(ind.code, ind, item.weight * full, _achiever(ind, template.rating_rule),  # type: ignore[attr-defined]
-                         parse(ind.formula) if ind.formula else None)
-
-        self._sections = tuple((s.code, s.rated, tuple(compile_item(i) for i in s.items)) for s in template.sections)
+        self._sections = tuple((s.code, s.rated, frozenset(i.code for i in s.items),
+                                tuple(_compile_item(i.indicator, i.weight * full, template.rating_rule)
+                                      for i in s.items)) for s in template.sections)
         self._total_formula = parse(template.total_formula) if template.total_formula else None
-        self._rounding = template.rounding
+        self._quantum = Decimal(1).scaleb(-template.rounding.places)
+        self._rounding = ROUNDING_MODES[template.rounding.mode]
+        groups = self.raters.groups
+        self._group_plan = tuple((g.code, g.weight, g.quorum) for g in groups)
+        self._group_codes = frozenset(g.code for g in groups)
+        self._all_present_weights = MappingProxyType(dict(zip((g.code for g in groups),
+                                                              normalise([g.weight for g in groups]))))
 
     def item_achievement(self, item: _Item, value: object, extra: Mapping[str, object]) -> Decimal:
         """Achievement of one item, through its custom formula when it has one."""
@@ -177,6 +234,18 @@ class Scorer:
         if item.formula is not None:
             a = item.formula.evaluate(_formula_env(item.indicator, value, a, extra))
         return a
+
+    def item_points(self, item: _Item, value: object, extra: Mapping[str, object]) -> Decimal:
+        """Clamped, weighted points of one item for one input value."""
+        if item.formula is None:
+            if item.table is not None and type(value) is Decimal:
+                hit = item.table.get(value)
+                if hit is not None:
+                    return hit
+            return item.points_of(value)
+        a = self.item_achievement(item, value, extra)
+        ind = item.indicator
+        return item.points * (ind.floor if a < ind.floor else ind.cap if a > ind.cap else a)
 
     def score(self, inp: ScoreInput) -> ScoreResult:
         """Score one employee (no explanation is built)."""
@@ -193,18 +262,19 @@ class Scorer:
         sections: dict[str, Decimal] = {}
         items: dict[str, Decimal] = {}
         policies: dict[str, str] = {}
-        weights: dict[str, dict[str, Decimal]] = {}
+        weights: dict[str, Mapping[str, Decimal]] = {}
         actuals = inp.actuals
-        for code, rated, compiled in self._sections:
+        item_points = self.item_points
+        for code, rated, codes, compiled in self._sections:
             if rated:
-                agg = self._rated_section(code, compiled, inp, extra)
+                value, policy, effective, agg = self._rated_section(code, codes, compiled, inp, extra)
                 if trace is not None:
-                    trace.append(("rated", code, agg))
-                policies[code] = agg.policy_applied
-                if agg.value is None:
-                    return self._blocked(inp, agg, policies), trace
-                weights[code] = {g.code: g.effective_weight for g in agg.groups}
-                sections[code] = agg.value
+                    trace.append(("rated", code, agg or self._aggregate(compiled, codes, code, inp)))
+                policies[code] = policy
+                if value is None:
+                    return self._blocked(inp, agg, policies), trace  # type: ignore[arg-type]
+                weights[code] = effective
+                sections[code] = value
                 continue
             subtotal = ZERO
             for item in compiled:
@@ -214,35 +284,61 @@ class Scorer:
                     raise ValidationError(f"{inp.employee_id}: no actual for indicator {item.code!r}; record it "
                                           "before scoring") from None
                 value = raw.value if type(raw) is Measurement else raw  # type: ignore[union-attr]
-                a = item.achieve(value)
-                if item.formula is not None:
-                    a = item.formula.evaluate(_formula_env(item.indicator, value, a, extra))
-                ind = item.indicator
-                points = item.points * (ind.floor if a < ind.floor else ind.cap if a > ind.cap else a)
+                points = item.points_of(value) if item.formula is None else item_points(item, value, extra)
                 items[item.code] = points
                 subtotal += points
                 if trace is not None:
-                    trace.append(("item", code, item, raw, a, points))
+                    trace.append(("item", code, item, raw, self.item_achievement(item, value, extra), points))
             sections[code] = subtotal
         return self._finish(inp, sections, items, policies, weights, trace), trace
 
-    def _rated_section(self, code: str, compiled: tuple[_Item, ...], inp: ScoreInput,
-                       extra: Mapping[str, object]) -> RaterAggregate:
+    def _rater_points(self, code: str, codes: frozenset[str], compiled: tuple[_Item, ...],
+                      inp: ScoreInput) -> dict[str, list[Decimal]]:
         by_group: dict[str, list[Decimal]] = {}
+        item_points, extra = self.item_points, inp.inputs
         for rater in inp.ratings:
             ratings = rater.ratings
-            if not any(item.code in ratings for item in compiled):
+            if codes.isdisjoint(ratings):
                 continue
             points = ZERO
             for item in compiled:
-                if item.code not in ratings:
+                try:
+                    raw = ratings[item.code]
+                except KeyError:
                     raise ValidationError(f"rater {rater.rater_id} rated part of section {code!r} but not "
-                                          f"{item.code!r}; every item of a rated section needs a rating")
-                value, _ = _value(ratings[item.code])
-                a = self.item_achievement(item, value, extra)
-                points += item.points * clamp(a, item.indicator.floor, item.indicator.cap)
-            by_group.setdefault(rater.group, []).append(points)
-        return aggregate(self.raters, by_group)
+                                          f"{item.code!r}; every item of a rated section needs a rating") from None
+                table = item.table
+                hit = table.get(raw) if table is not None and type(raw) is Decimal else None
+                if hit is None:
+                    hit = item_points(item, raw.value if type(raw) is Measurement else raw, extra)  # type: ignore[union-attr]
+                points += hit
+            group = by_group.get(rater.group)
+            if group is None:
+                by_group[rater.group] = [points]
+            else:
+                group.append(points)
+        return by_group
+
+    def _aggregate(self, compiled: tuple[_Item, ...], codes: frozenset[str], code: str,
+                   inp: ScoreInput) -> RaterAggregate:
+        return aggregate(self.raters, self._rater_points(code, codes, compiled, inp))
+
+    def _rated_section(self, code: str, codes: frozenset[str], compiled: tuple[_Item, ...], inp: ScoreInput,
+                       extra: Mapping[str, object]) -> tuple[Decimal | None, str, Mapping[str, Decimal],
+                                                             RaterAggregate | None]:
+        by_group = self._rater_points(code, codes, compiled, inp)
+        if by_group.keys() == self._group_codes:
+            # Fast path, every group present at quorum: the same arithmetic aggregate() does with divisor 1.
+            total = ZERO
+            for group, weight, quorum in self._group_plan:
+                values = by_group[group]
+                if len(values) < quorum:
+                    break
+                total += weight * (sum(values, ZERO) / len(values))
+            else:
+                return total, "all_present", self._all_present_weights, None
+        agg = aggregate(self.raters, by_group)
+        return agg.value, agg.policy_applied, {g.code: g.effective_weight for g in agg.groups}, agg
 
     def _blocked(self, inp: ScoreInput, agg: RaterAggregate, policies: dict[str, str]) -> ScoreResult:
         return ScoreResult(inp.employee_id, self.ref, "blocked", None, None, None, {}, {}, rater_policy=policies,
@@ -276,7 +372,7 @@ class Scorer:
         bounded, note = bound_total(total, t.total_floor, t.total_cap)
         if note and trace is not None:
             trace.append(("bound", total, bounded, note))
-        rounded = round_to(bounded, self._rounding.places, self._rounding.mode)
+        rounded = bounded.quantize(self._quantum, rounding=self._rounding)
         grade = t.grades.lowest if veto is not None else t.grades.grade_for(rounded)
         return ScoreResult(inp.employee_id, self.ref, "scored", rounded, bounded, grade, sections, items, applied,
                            None if veto is None else veto.code, policies, weights)
