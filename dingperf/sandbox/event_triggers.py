@@ -6,10 +6,12 @@ re-reading DingTalk after the event (events carry ids only) sees the new truth (
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from typing import Any
 
 from dingperf.sandbox import event_payloads as ep
+from dingperf.sandbox.attendance import GROUP_ID
 from dingperf.sandbox.event_payloads import SandboxEvent
 
 Body = dict[str, Any]
@@ -115,6 +117,134 @@ def org_dept_remove(state: Any, body: Body) -> list[SandboxEvent]:
     return [_event(state, "org_dept_remove", ep.dept_change([dept_id]))]
 
 
+# ---- attendance ------------------------------------------------------------------------------------
+
+
+def attendance_check_record(state: Any, body: Body) -> list[SandboxEvent]:
+    """{"userid"|"userids", "check_time_ms"?, "location_result"?}: punch now (or then), one event."""
+    when = body.get("check_time_ms", state.clock.now_ms())
+    location = body.get("location_result", "Normal")
+    if not isinstance(when, int) or isinstance(when, bool):
+        raise TriggerError("check_time_ms must be epoch milliseconds")
+    if location not in ("Normal", "Outside"):
+        raise TriggerError("location_result must be Normal or Outside")
+    userids = _userids(body)
+    for userid in userids:
+        state.directory.user(userid)
+    punches = []
+    for userid in userids:
+        state.attendance.add_punch(userid, when, location_result=location)
+        punches.append(ep.Punch(userid, when, biz_id=uuid.uuid4().hex, group_id=GROUP_ID, location_result=location))
+    return [_event(state, "attendance_check_record", ep.attendance_check(state.app.corp_id, punches))]
+
+
+# ---- approvals ---------------------------------------------------------------------------------------
+
+
+def _instance_data(instance: Any, change: str, staff_id: str) -> dict[str, Any]:
+    return ep.bpms_instance(
+        process_instance_id=instance.process_instance_id,
+        process_code=instance.process_code,
+        change=change,
+        staff_id=staff_id,
+        title=instance.title,
+        create_ms=instance.create_ms,
+        business_id=instance.business_id,
+        result=instance.result or None,
+        finish_ms=instance.finish_ms,
+    )
+
+
+def bpms_instance_change(state: Any, body: Body) -> list[SandboxEvent]:
+    """{"change": "start", process_code, originator_userid, approver_userids, values?, title?}
+    or {"change": "finish", process_instance_id, result: agree|refuse} or {"change": "terminate", process_instance_id}."""
+    change = body.get("change")
+    wf = state.workflow
+    if change == "start":
+        originator = state.directory.user(_str(body, "originator_userid"))
+        approvers = body.get("approver_userids")
+        values = body.get("values", {})
+        if not isinstance(approvers, list) or not approvers or not isinstance(values, dict):
+            raise TriggerError("start needs approver_userids (non-empty list) and values (object of field name → text)")
+        dept_id = originator.dept_id_list[0]
+        instance = wf.start_instance(
+            process_code=_str(body, "process_code"),
+            originator_userid=originator.userid,
+            originator_dept_id=dept_id,
+            originator_dept_name=state.directory.department(dept_id).name,
+            values={k: str(v) for k, v in values.items()},
+            approver_userids=approvers,
+            title=body.get("title"),
+        )
+    elif change == "finish":
+        instance = wf.finish_instance(_str(body, "process_instance_id"), _str(body, "result"))
+    elif change == "terminate":
+        instance = wf.terminate_instance(_str(body, "process_instance_id"))
+    else:
+        raise TriggerError("change must be start, finish or terminate")
+    return [_event(state, "bpms_instance_change", _instance_data(instance, change, instance.originator_userid))]
+
+
+_TASK_RESULTS = {"agree": "AGREE", "refuse": "REFUSE", "redirect": "REDIRECTED"}
+
+
+def bpms_task_change(state: Any, body: Body) -> list[SandboxEvent]:
+    """{process_instance_id, change: start|finish|cancel, task_id?, result? (finish), remark?}.
+
+    Acts on one task (default: the RUNNING one). Finishing the last task does not end the
+    instance: trigger bpms_instance_change finish as DingTalk would right after.
+    """
+    change = body.get("change")
+    if change not in ("start", "finish", "cancel"):
+        raise TriggerError("change must be start, finish or cancel")
+    result = body.get("result")
+    if change == "finish" and result not in _TASK_RESULTS:
+        raise TriggerError(f"finishing a task needs result {' | '.join(_TASK_RESULTS)}")
+    wf = state.workflow
+    now = state.clock.now_ms()
+    with wf.lock:
+        instance = wf.instance(_str(body, "process_instance_id"))
+        if instance.status != "RUNNING":
+            raise TriggerError(f"instance {instance.process_instance_id} is {instance.status}; its tasks are closed")
+        task = _pick_task(instance, body.get("task_id"), change)
+        if change == "start":
+            task.status = "RUNNING"
+        elif change == "cancel":
+            task.status, task.finish_ms = "CANCELED", now
+        else:
+            task.status, task.result, task.finish_ms = "COMPLETED", _TASK_RESULTS[result], now
+            waiting = [t for t in instance.tasks if t.status == "NEW"]
+            if result in ("agree", "redirect") and waiting:
+                waiting[0].status = "RUNNING"
+    data = ep.bpms_task(
+        process_instance_id=instance.process_instance_id,
+        process_code=instance.process_code,
+        change=change,
+        staff_id=task.userid,
+        task_id=str(task.task_id),
+        title=instance.title,
+        create_ms=task.create_ms,
+        business_id=instance.business_id,
+        result=result if change == "finish" else None,
+        remark=str(body.get("remark", "")),
+        finish_ms=task.finish_ms,
+    )
+    return [_event(state, "bpms_task_change", data)]
+
+
+def _pick_task(instance: Any, task_id: Any, change: str) -> Any:
+    if task_id is not None:
+        for task in instance.tasks:
+            if str(task.task_id) == str(task_id):
+                return task
+        raise TriggerError(f"instance {instance.process_instance_id} has no task {task_id}")
+    wanted = "NEW" if change == "start" else "RUNNING"
+    for task in instance.tasks:
+        if task.status == wanted:
+            return task
+    raise TriggerError(f"instance {instance.process_instance_id} has no {wanted} task; give task_id")
+
+
 TRIGGERS: dict[str, Callable[[Any, Body], list[SandboxEvent]]] = {
     "user_add_org": user_add_org,
     "user_modify_org": user_modify_org,
@@ -122,6 +252,9 @@ TRIGGERS: dict[str, Callable[[Any, Body], list[SandboxEvent]]] = {
     "org_dept_create": org_dept_create,
     "org_dept_modify": org_dept_modify,
     "org_dept_remove": org_dept_remove,
+    "attendance_check_record": attendance_check_record,
+    "bpms_instance_change": bpms_instance_change,
+    "bpms_task_change": bpms_task_change,
 }
 
 
@@ -138,6 +271,6 @@ def trigger(state: Any, body: Body) -> list[SandboxEvent]:
         return handler(state, body)
     except TriggerError:
         raise
-    except (ValueError, KeyError, TypeError) as exc:
+    except (ValueError, LookupError, TypeError) as exc:
         # Directory/attendance/workflow refusals (unknown user, non-empty dept, bad field) → 400.
         raise TriggerError(f"{kind}: {exc}") from exc
