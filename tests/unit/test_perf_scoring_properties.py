@@ -1,0 +1,80 @@
+"""Property tests: scoring is deterministic and every explanation sums exactly to its total."""
+
+from __future__ import annotations
+
+from decimal import Decimal as D
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dingperf.perf.scoring import RaterScores, ScoreInput, compile_template
+from dingperf.perf.templates import Template
+
+SCALE = [{"value": str(i), "label": str(i)} for i in range(1, 6)]
+TEMPLATE = Template.from_dict({
+    "id": "prop", "version": 1, "name": "Property", "rounding": {"places": 2}, "total_cap": "115",
+    "raters": {"weights": {"self": 10, "manager": 60, "peer": 30}, "anonymous": ["peer"], "quorum": {"peer": 2}},
+    "sections": [
+        {"code": "kpi", "name": "KPI", "items": [
+            {"weight": "23.5", "indicator": {"kind": "quantitative", "code": "rev", "name": "Rev", "target": "7"}},
+            {"weight": "11.5", "indicator": {"kind": "quantitative", "code": "ret", "name": "Ret", "target": "3",
+                                             "direction": "lower"}},
+            {"weight": 15, "indicator": {"kind": "quantitative", "code": "lead", "name": "Lead", "target": "7",
+                                         "threshold": "10", "challenge": "5", "direction": "lower"}},
+            {"weight": 10, "indicator": {"kind": "quantitative", "code": "cov", "name": "Cov", "target": "80",
+                                         "baseline": "55", "form": "linear"}},
+            {"weight": 10, "indicator": {"kind": "binary", "code": "ms", "name": "Milestone",
+                                         "partial_fraction": "0.3"}}]},
+        {"code": "values", "name": "Values", "rated": True, "items": [
+            {"weight": 20, "indicator": {"kind": "behavioural", "code": "v1", "name": "V1", "scale": SCALE}},
+            {"weight": 10, "indicator": {"kind": "behavioural", "code": "v2", "name": "V2", "scale": SCALE,
+                                         "rating_rule": "min_max"}}]},
+    ],
+    "adjustments": [
+        {"kind": "adjustment", "code": "late", "name": "Late", "mode": "percent", "amount": "-7", "stage": "before"},
+        {"kind": "adjustment", "code": "bonus", "name": "Bonus", "mode": "points"}],
+    "vetoes": [{"kind": "veto", "code": "fraud", "name": "Fraud"}],
+})
+SCORER = compile_template(TEMPLATE)
+
+value = st.decimals(min_value=D("0.01"), max_value=D(50), places=3)
+rating = st.integers(min_value=1, max_value=5).map(D)
+rater_ratings = st.fixed_dictionaries({"v1": rating, "v2": rating})
+
+
+@st.composite
+def inputs(draw: st.DrawFn) -> ScoreInput:
+    actuals = {"rev": draw(value), "ret": draw(value), "lead": draw(value), "cov": draw(value),
+               "ms": draw(st.sampled_from(["done", "partial", "not_done"]))}
+    ratings = [RaterScores("m", "manager", draw(rater_ratings))]
+    if draw(st.booleans()):
+        ratings.append(RaterScores("s", "self", draw(rater_ratings)))
+    ratings += [RaterScores(f"p{i}", "peer", r) for i, r in enumerate(draw(st.lists(rater_ratings, max_size=4)))]
+    adjustments = {k: v for k, v in {"late": draw(st.integers(0, 2)),
+                                     "bonus": draw(st.decimals(min_value=-20, max_value=20, places=2))}.items()}
+    vetoes = {"fraud": draw(st.booleans())} if draw(st.integers(0, 9)) == 0 else {}
+    return ScoreInput("u", actuals=actuals, ratings=ratings, adjustments=adjustments, vetoes=vetoes)
+
+
+@settings(max_examples=300, deadline=None)
+@given(inputs())
+def test_explanation_leaves_sum_exactly_to_the_total(inp: ScoreInput) -> None:
+    explanation = SCORER.explain(inp)
+    assert explanation.leaf_sum() == explanation.total
+
+
+@settings(max_examples=300, deadline=None)
+@given(inputs())
+def test_scoring_is_deterministic_and_explain_matches_score(inp: ScoreInput) -> None:
+    first, second = SCORER.score(inp), compile_template(TEMPLATE).score(inp)
+    assert first == second
+    explanation = SCORER.explain(inp)
+    assert (explanation.total, explanation.grade) == (first.total, first.grade)
+
+
+@settings(max_examples=200, deadline=None)
+@given(inputs())
+def test_total_is_rounded_to_the_declared_places_and_within_bounds(inp: ScoreInput) -> None:
+    result = SCORER.score(inp)
+    assert result.total is not None and 0 <= result.total <= 115
+    assert result.total == result.total.quantize(D("0.01"))
