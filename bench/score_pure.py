@@ -52,7 +52,7 @@ def bench_template() -> Template:
 def synthetic_inputs(n: int, seed: int) -> list[ScoreInput]:
     """Deterministic random inputs: actuals around target, ratings 1–5, a few late adjustments."""
     rng = random.Random(seed)
-    dec = [Decimal(i) for i in range(0, 2001)]
+    dec = [Decimal(i) for i in range(2001)]
     ratings = [Decimal(i) for i in range(1, 6)]
     out = []
     for e in range(n):

@@ -99,7 +99,7 @@ def puzzle_zones(baseline: Decimal, stretch: Decimal) -> tuple[Decimal, Decimal]
 
 def zone(ind: Quantitative, actual: Decimal) -> str:
     """FAIL / COMMIT / TARGET / STRETCH zone of an actual value against the T/G/C points."""
-    better_or_equal = lambda a, b: a == b or ind.is_better(a, b)  # noqa: E731
+    better_or_equal = lambda a, b: a == b or ind.is_better(a, b)
     if ind.challenge is not None and better_or_equal(actual, ind.challenge):
         return "STRETCH"
     if better_or_equal(actual, ind.target):

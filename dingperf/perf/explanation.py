@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from dingperf.perf.numbers import HUNDRED, ZERO, fmt
 
 if TYPE_CHECKING:  # scoring imports this module; the builder below only reads its objects
-    from dingperf.perf.scoring import ScoreInput, ScoreResult, Scorer
+    from dingperf.perf.scoring import ScoreInput, Scorer, ScoreResult
 
 
 @dataclass(frozen=True, slots=True)

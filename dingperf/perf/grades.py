@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from itertools import pairwise
 
 from dingperf.perf.errors import ValidationError
 from dingperf.perf.numbers import fmt, optional_decimal
@@ -50,7 +51,7 @@ class GradeScale:
         if bands[-1].lower is not None:
             raise ValidationError(f"the lowest grade {bands[-1].grade!r} must have no lower bound (scores below "
                                   f"{fmt(bands[-1].lower)} would have no grade); remove its lower bound")
-        for upper_band, lower_band in zip(bands, bands[1:]):
+        for upper_band, lower_band in pairwise(bands):
             if upper_band.lower is None or lower_band.upper is None:
                 raise ValidationError(f"only the best and the lowest grade may be open-ended; "
                                       f"give {upper_band.grade!r} a lower and {lower_band.grade!r} an upper bound")

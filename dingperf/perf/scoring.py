@@ -159,7 +159,7 @@ def _points_of(ind: WeightedIndicator, achieve: Achiever, weight: Decimal) -> Ac
                 if type(v) is not Decimal:
                     v = to_decimal(v)
                 a = (v - baseline) / span  # type: ignore[operator]
-                return weight * (lo if a < lo else hi if a > hi else a)
+                return weight * (lo if a < lo else min(a, hi))
 
             return linear
         if ind.direction == "higher":
@@ -167,7 +167,7 @@ def _points_of(ind: WeightedIndicator, achieve: Achiever, weight: Decimal) -> Ac
                 if type(v) is not Decimal:
                     v = to_decimal(v)
                 a = v / target  # type: ignore[operator]
-                return weight * (lo if a < lo else hi if a > hi else a)
+                return weight * (lo if a < lo else min(a, hi))
 
             return ratio
 
@@ -175,13 +175,13 @@ def _points_of(ind: WeightedIndicator, achieve: Achiever, weight: Decimal) -> Ac
             if type(v) is not Decimal:
                 v = to_decimal(v)
             a = target / v if v else achieve(v)  # achieve() applies the declared actual=0 policy
-            return weight * (lo if a < lo else hi if a > hi else a)
+            return weight * (lo if a < lo else min(a, hi))
 
         return reverse
 
     def points(v: object) -> Decimal:
         a = achieve(v)
-        return weight * (lo if a < lo else hi if a > hi else a)
+        return weight * (lo if a < lo else min(a, hi))
 
     return points
 
@@ -245,7 +245,7 @@ class Scorer:
             return item.points_of(value)
         a = self.item_achievement(item, value, extra)
         ind = item.indicator
-        return item.points * (ind.floor if a < ind.floor else ind.cap if a > ind.cap else a)
+        return item.points * (ind.floor if a < ind.floor else min(a, ind.cap))
 
     def score(self, inp: ScoreInput) -> ScoreResult:
         """Score one employee (no explanation is built)."""

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from decimal import Decimal as D
 
-from dingperf.perf.explanation import from_dict, render_text, to_dict
+from dingperf.perf.explanation import SourceRef, from_dict, render_text, to_dict
 from dingperf.perf.raters import RaterConfig
 from dingperf.perf.scoring import Measurement, RaterScores, ScoreInput, compile_template
-from dingperf.perf.explanation import SourceRef
 from tests.unit.test_perf_scoring_fixtures import scorecard, scorecard_input, single_item
 
 LATE = {"kind": "adjustment", "code": "late", "name": "迟到 Late", "mode": "percent", "amount": "-10",

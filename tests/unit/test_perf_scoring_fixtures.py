@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from decimal import Decimal as D
 
-from dingperf.perf.scoring import Measurement, RaterScores, ScoreInput
 from dingperf.perf.explanation import SourceRef
+from dingperf.perf.scoring import Measurement, RaterScores, ScoreInput
 from dingperf.perf.templates import Template
 
 SCALE = [{"value": str(i), "label": label, "anchor": f"anchor {i}"}
