@@ -259,6 +259,17 @@ def build_explanation(scorer: Scorer, inp: ScoreInput, result: ScoreResult, trac
             if agg.blocked_reason is None:
                 policy[f"effective weights 实际权重 ({entry[1]})"] = ", ".join(
                     f"{g.code} {_pct(g.effective_weight)}" for g in agg.groups)
+        elif kind == "na":
+            _, section, item, raw = entry
+            per_section[section].append(Step(
+                f"item:{item.code}", f"{item.indicator.name} ({item.code})", None, "不适用 not applicable",
+                (("weight", _pct(item.points / t.full_marks)),), _sources(raw),
+                ("left out; the other items are renormalised",), ZERO))
+        elif kind == "na_scale":
+            _, base, scaled, full, applicable = entry
+            tail.append(Step("na_renormalise", "不适用项权重重分配 N/A renormalisation", scaled,
+                             f"{fmt(base)} × {fmt(full)} ÷ {fmt(applicable)} = {fmt(scaled)}",
+                             contribution=scaled - base))
         elif kind == "formula":
             _, base, value = entry
             tail.append(Step("formula:total", "自定义总分公式 custom total formula", value,

@@ -89,6 +89,7 @@ class ScoreResult:
     effective_weights: Mapping[str, Mapping[str, Decimal]] = field(default_factory=dict)
     blocked_reason: str | None = None
     calibration: CalibrationOverride | None = None
+    not_applicable: tuple[str, ...] = ()
 
     @property
     def is_blocked(self) -> bool:
@@ -265,6 +266,7 @@ class Scorer:
         weights: dict[str, Mapping[str, Decimal]] = {}
         actuals = inp.actuals
         item_points = self.item_points
+        not_applicable: list[_Item] = []
         for code, rated, codes, compiled in self._sections:
             if rated:
                 value, policy, effective, agg = self._rated_section(code, codes, compiled, inp, extra)
@@ -284,13 +286,18 @@ class Scorer:
                     raise ValidationError(f"{inp.employee_id}: no actual for indicator {item.code!r}; record it "
                                           "before scoring") from None
                 value = raw.value if type(raw) is Measurement else raw  # type: ignore[union-attr]
+                if value is None:  # 不适用 N/A: left out, and the other items are renormalised in _finish
+                    not_applicable.append(item)
+                    if trace is not None:
+                        trace.append(("na", code, item, raw))
+                    continue
                 points = item.points_of(value) if item.formula is None else item_points(item, value, extra)
                 items[item.code] = points
                 subtotal += points
                 if trace is not None:
                     trace.append(("item", code, item, raw, self.item_achievement(item, value, extra), points))
             sections[code] = subtotal
-        return self._finish(inp, sections, items, policies, weights, trace), trace
+        return self._finish(inp, sections, items, policies, weights, not_applicable, trace), trace
 
     def _rater_points(self, code: str, codes: frozenset[str], compiled: tuple[_Item, ...],
                       inp: ScoreInput) -> dict[str, list[Decimal]]:
@@ -346,9 +353,20 @@ class Scorer:
 
     def _finish(self, inp: ScoreInput, sections: dict[str, Decimal], items: dict[str, Decimal],
                 policies: dict[str, str], weights: dict[str, dict[str, Decimal]],
-                trace: list[object] | None) -> ScoreResult:
+                not_applicable: list[_Item], trace: list[object] | None) -> ScoreResult:
         t = self.template
         base = sum(sections.values(), ZERO)
+        if not_applicable:
+            # PRODUCT.md §2.5: N/A items are renormalised away, like missing raters: scale by full ÷ applicable.
+            full = t.full_marks
+            applicable = full - sum((i.points for i in not_applicable), ZERO)
+            if applicable <= 0:
+                raise ValidationError(f"{inp.employee_id}: every weighted indicator is marked not applicable; "
+                                      "give at least one an actual value")
+            renormalised = base * full / applicable
+            if trace is not None:
+                trace.append(("na_scale", base, renormalised, full, applicable))
+            base = renormalised
         total = base
         if self._total_formula is not None:
             env: dict[str, object] = dict(inp.inputs)
@@ -375,7 +393,8 @@ class Scorer:
         rounded = bounded.quantize(self._quantum, rounding=self._rounding)
         grade = t.grades.lowest if veto is not None else t.grades.grade_for(rounded)
         return ScoreResult(inp.employee_id, self.ref, "scored", rounded, bounded, grade, sections, items, applied,
-                           None if veto is None else veto.code, policies, weights)
+                           None if veto is None else veto.code, policies, weights,
+                           not_applicable=tuple(i.code for i in not_applicable))
 
 
 def compile_template(template: Template, raters: RaterConfig | None = None) -> Scorer:

@@ -92,3 +92,9 @@ def test_rendered_tree_lists_every_step_and_the_check_line() -> None:
 def test_explanation_round_trips_through_dict() -> None:
     explanation = compile_template(scorecard()).explain(scorecard_input())
     assert from_dict(to_dict(explanation)) == explanation
+
+
+def test_not_applicable_renormalisation_is_a_leaf() -> None:
+    explanation = compile_template(scorecard()).explain(scorecard_input(return_rate=None))
+    assert explanation.find("na_renormalise").contribution == D(21)
+    assert explanation.leaf_sum() == explanation.total == D("105.0")

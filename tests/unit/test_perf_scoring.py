@@ -184,3 +184,15 @@ def test_calibration_without_reason_is_rejected() -> None:
 def test_scorer_is_reusable_and_deterministic() -> None:
     scorer = compile_template(scorecard())
     assert scorer.score(scorecard_input()) == scorer.score(scorecard_input())
+
+
+def test_not_applicable_item_is_renormalised_away() -> None:
+    result = score(scorecard(), scorecard_input(return_rate=None))
+    # revenue 60 + values 24 = 84 over the 80 applicable points → 84 × 100 ÷ 80
+    assert (result.total, result.not_applicable) == (D("105.0"), ("return_rate",))
+
+
+def test_all_items_not_applicable_is_an_error() -> None:
+    template = single_item()
+    with pytest.raises(ValidationError, match="every weighted indicator is marked not applicable"):
+        score(template, ScoreInput("u", actuals={"output": None}))

@@ -36,9 +36,9 @@ def scorecard(form: str = "ratio", rule: str = "ratio", **extra: object) -> Temp
     return Template.from_dict(data)
 
 
-def scorecard_input(return_rate: str = "2.5", manager: object = D(4), **extra: object) -> ScoreInput:
+def scorecard_input(return_rate: str | None = "2.5", manager: object = D(4), **extra: object) -> ScoreInput:
     actuals = {"revenue": Measurement(D(1300), (SourceRef("approval_instance", "PI-1001"),)),
-               "return_rate": D(return_rate)}
+               "return_rate": None if return_rate is None else D(return_rate)}
     ratings = [RaterScores("mgr-1", "manager", {"values": manager})]
     return ScoreInput("u-001", actuals=actuals, ratings=ratings, **extra)  # type: ignore[arg-type]
 

@@ -44,7 +44,7 @@ rater_ratings = st.fixed_dictionaries({"v1": rating, "v2": rating})
 
 @st.composite
 def inputs(draw: st.DrawFn) -> ScoreInput:
-    actuals = {"rev": draw(value), "ret": draw(value), "lead": draw(value), "cov": draw(value),
+    actuals = {"rev": draw(value), "ret": draw(value), "lead": draw(value), "cov": draw(st.one_of(value, st.none())),
                "ms": draw(st.sampled_from(["done", "partial", "not_done"]))}
     ratings = [RaterScores("m", "manager", draw(rater_ratings))]
     if draw(st.booleans()):
