@@ -150,6 +150,8 @@ def _points_of(ind: WeightedIndicator, achieve: Achiever, weight: Decimal) -> Ac
     The fused closures do exactly the arithmetic of achievement.base_achievement, so numbers match.
     """
     lo, hi = ind.floor, ind.cap
+    if isinstance(ind, Quantitative) and ind.threshold is not None and ind.challenge is not None:
+        return _piecewise_points(ind, weight)
     if isinstance(ind, Quantitative) and not ind.is_piecewise:
         target = ind.target
         if ind.form == "linear":
@@ -187,6 +189,33 @@ def _points_of(ind: WeightedIndicator, achieve: Achiever, weight: Decimal) -> Ac
     return points
 
 
+def _piecewise_points(ind: Quantitative, weight: Decimal) -> Achiever:
+    """Fused T/G/C scale; the same steps as achievement.quantitative_achievement, constants hoisted."""
+    lo, hi = ind.floor, ind.cap
+    t, g, c = ind.threshold, ind.target, ind.challenge
+    below, s_t, s_g, s_c = ind.below_threshold_score, ind.threshold_score, ind.target_score, ind.challenge_score
+    d_tg, ds_tg = g - t, s_g - s_t  # type: ignore[operator]
+    d_gc, ds_gc = c - g, s_c - s_g  # type: ignore[operator]
+    higher = ind.direction == "higher"
+
+    def piecewise(v: object) -> Decimal:
+        if type(v) is not Decimal:
+            v = to_decimal(v)
+        if v < t if higher else v > t:  # type: ignore[operator]
+            a = below
+        elif v < g if higher else v > g:  # type: ignore[operator]
+            a = s_t + (v - t) / d_tg * ds_tg  # type: ignore[operator]
+        elif v == g:
+            a = s_g
+        elif v >= c if higher else v <= c:  # type: ignore[operator]
+            a = s_c
+        else:
+            a = s_g + (v - g) / d_gc * ds_gc  # type: ignore[operator]
+        return weight * (lo if a < lo else hi if a > hi else a)
+
+    return piecewise
+
+
 def _compile_item(ind: WeightedIndicator, points: Decimal, rule: str) -> _Item:
     achieve = _achiever(ind, rule)
     points_of = _points_of(ind, achieve, points)
@@ -220,6 +249,7 @@ class Scorer:
         self._sections = tuple((s.code, s.rated, frozenset(i.code for i in s.items),
                                 tuple(_compile_item(i.indicator, i.weight * full, template.rating_rule)
                                       for i in s.items)) for s in template.sections)
+        self._plans = {code: tuple((i.code, i.table, i) for i in compiled) for code, _, _, compiled in self._sections}
         self._total_formula = parse(template.total_formula) if template.total_formula else None
         self._quantum = Decimal(1).scaleb(-template.rounding.places)
         self._rounding = ROUNDING_MODES[template.rounding.mode]
@@ -303,18 +333,18 @@ class Scorer:
                       inp: ScoreInput) -> dict[str, list[Decimal]]:
         by_group: dict[str, list[Decimal]] = {}
         item_points, extra = self.item_points, inp.inputs
+        plan = self._plans[code]
         for rater in inp.ratings:
             ratings = rater.ratings
             if codes.isdisjoint(ratings):
                 continue
             points = ZERO
-            for item in compiled:
+            for item_code, table, item in plan:
                 try:
-                    raw = ratings[item.code]
+                    raw = ratings[item_code]
                 except KeyError:
                     raise ValidationError(f"rater {rater.rater_id} rated part of section {code!r} but not "
-                                          f"{item.code!r}; every item of a rated section needs a rating") from None
-                table = item.table
+                                          f"{item_code!r}; every item of a rated section needs a rating") from None
                 hit = table.get(raw) if table is not None and type(raw) is Decimal else None
                 if hit is None:
                     hit = item_points(item, raw.value if type(raw) is Measurement else raw, extra)  # type: ignore[union-attr]

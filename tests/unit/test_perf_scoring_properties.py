@@ -78,3 +78,23 @@ def test_total_is_rounded_to_the_declared_places_and_within_bounds(inp: ScoreInp
     result = SCORER.score(inp)
     assert result.total is not None and 0 <= result.total <= 115
     assert result.total == result.total.quantize(D("0.01"))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.decimals(min_value=0, max_value=20, places=2), st.sampled_from(["higher", "lower"]))
+def test_fused_fast_paths_equal_the_reference_achievement(actual: D, direction: str) -> None:
+    from dingperf.perf.achievement import clamp_achievement, quantitative_achievement
+    from dingperf.perf.indicators import Quantitative
+    from dingperf.perf.scoring import _compile_item
+
+    points = [(10, 7, 5), (5, 7, 10)][direction == "higher"]
+    variants = [
+        Quantitative("p", "p", target=D(points[1]), threshold=D(points[0]), challenge=D(points[2]),
+                     direction=direction),  # type: ignore[arg-type]
+        Quantitative("r", "r", target=D(7), direction=direction),  # type: ignore[arg-type]
+        Quantitative("l", "l", target=D(7), baseline=D(points[0]), form="linear", direction=direction),  # type: ignore[arg-type]
+    ]
+    for ind in variants:
+        weight = D("12.5")
+        expected = weight * clamp_achievement(ind, quantitative_achievement(ind, actual))
+        assert _compile_item(ind, weight, "ratio").points_of(actual) == expected
