@@ -211,7 +211,7 @@ def _piecewise_points(ind: Quantitative, weight: Decimal) -> Achiever:
             a = s_c
         else:
             a = s_g + (v - g) / d_gc * ds_gc  # type: ignore[operator]
-        return weight * (lo if a < lo else hi if a > hi else a)
+        return weight * (lo if a < lo else hi if a > hi else a)  # noqa: FURB136 - avoids a call per item
 
     return piecewise
 
