@@ -98,3 +98,17 @@ def test_not_applicable_renormalisation_is_a_leaf() -> None:
     explanation = compile_template(scorecard()).explain(scorecard_input(return_rate=None))
     assert explanation.find("na_renormalise").contribution == D(21)
     assert explanation.leaf_sum() == explanation.total == D("105.0")
+
+
+def _rendered_contributions(text: str) -> D:
+    import re
+
+    return sum((D(m) for m in re.findall(r"\[([+-][0-9.]+)\]", text)), D(0))
+
+
+def test_rendered_tree_contributions_add_up_to_the_printed_total() -> None:
+    template = single_item([LATE, PROJECT], total_cap="101")
+    inp = ScoreInput("u", actuals={"output": D("92.04")}, adjustments={"late": 1, "project": 1})
+    for scorer, score_input in ((compile_template(scorecard()), scorecard_input()), (compile_template(template), inp)):
+        explanation = scorer.explain(score_input)
+        assert _rendered_contributions(render_text(explanation)) == explanation.total
