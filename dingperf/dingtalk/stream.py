@@ -57,7 +57,7 @@ class StreamSettings:
     backoff_max_s: float = 60.0
     healthy_after_s: float = 30.0  # a connection that lived this long resets the backoff
     http_timeout_s: float = 10.0
-    sink_threads: int = 4
+    sink_threads: int = 32  # sinks mostly wait for a (group) commit; enough of them lets commits batch
     max_in_flight: int = 200
 
 

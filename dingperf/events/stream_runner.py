@@ -7,10 +7,13 @@ import logging
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 from dingperf.dingtalk.push import WireEvent
 from dingperf.dingtalk.stream import StreamConnection, StreamSettings
 from dingperf.events.event import Event
+from dingperf.events.group_commit import GroupCommitter
+from dingperf.events.inbox_store import SqlInbox
 from dingperf.events.leader import LeaderLock
 from dingperf.events.normalise import from_wire
 
@@ -61,3 +64,16 @@ class StreamRunner:
             stop.wait()
         finally:
             self.stop()
+
+
+def stream_settings_for(settings: Any, **overrides: Any) -> StreamSettings:
+    """StreamSettings from the `[dingtalk]` section: AppKey/AppSecret as Stream ClientID/Secret, api_base."""
+    d = settings.dingtalk
+    return StreamSettings(client_id=d.app_key, client_secret=d.app_secret, api_base=d.api_base,
+                          default_corp_id=d.corp_id, **overrides)
+
+
+def stream_runner_for(settings: Any, store: Any, **overrides: Any) -> StreamRunner:
+    """The runner `dingperf serve stream` starts: the configured app, group-committing into `store`'s inbox."""
+    committer = GroupCommitter(SqlInbox(store).put_many, name="stream-inbox-writer")
+    return StreamRunner(stream_settings_for(settings, **overrides), committer.put, settings.database.url)
