@@ -9,6 +9,8 @@ request/response (`send_callback`). Every frame sent and every ack received is r
 from __future__ import annotations
 
 import asyncio
+import heapq
+import itertools
 import json
 import secrets
 import threading
@@ -38,7 +40,9 @@ __all__ = [
     "Ticket",
 ]
 
+_NO_ACK = object()  # resolves an event's ack future when its ack deadline passes
 MAX_FRAMES = 100_000  # the frame log is bounded so a long benchmark cannot exhaust memory
+MAX_DELIVERIES = 100_000
 
 
 class GatewayError(Exception):
@@ -86,6 +90,9 @@ class StreamGateway:
         self._admitted: dict[ServerConnection, Ticket] = {}
         self._rr: dict[str, int] = {}
         self._tasks: set[asyncio.Task] = set()
+        # Sandbox-clock timers (deadline, seq, future, value): one ticker resolves them all.
+        self._timers: list[tuple[float, int, asyncio.Future, Any]] = []
+        self._timer_seq = itertools.count()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._server: Server | None = None
@@ -127,9 +134,30 @@ class StreamGateway:
     async def _open(self, host: str, port: int) -> int:
         # Library-level pings are off: the gateway does DingTalk's own SYSTEM ping instead.
         self._server = await serve(
-            self._handle, host, port, process_request=self._admit, ping_interval=None, max_size=2**22
+            self._handle, host, port, process_request=self._admit, ping_interval=None, max_size=2**22, compression=None
         )
+        self._spawn(self._tick())
         return self._server.sockets[0].getsockname()[1]
+
+    async def _tick(self) -> None:
+        # Polling sandbox time keeps clock.advance() effective, and one ticker for every ack
+        # deadline and redelivery wait costs far less than a sleeping task per event.
+        while True:
+            await asyncio.sleep(0.05)
+            now = self._clock.now()
+            while self._timers and self._timers[0][0] <= now:
+                _deadline, _seq, fut, value = heapq.heappop(self._timers)
+                if not fut.done():
+                    fut.set_result(value)
+
+    def _wake_at(self, deadline: float, fut: asyncio.Future, value: Any) -> None:
+        """Resolve `fut` with `value` once sandbox time reaches `deadline`, unless done before."""
+        heapq.heappush(self._timers, (deadline, next(self._timer_seq), fut, value))
+
+    async def _until(self, deadline: float) -> None:
+        fut = asyncio.get_running_loop().create_future()
+        self._wake_at(deadline, fut, None)
+        await fut
 
     async def _shutdown(self) -> None:
         tasks = list(self._tasks)
@@ -302,24 +330,16 @@ class StreamGateway:
         await self._until(self._clock.now() + self.settings.disconnect_close_after_s)
         await conn.ws.close(1000, "disconnect")
 
-    async def _until(self, deadline: float, fut: asyncio.Future | None = None) -> None:
-        # Sandbox time can jump (clock.advance), so poll it rather than sleeping the whole span.
-        while (remaining := deadline - self._clock.now()) > 0:
-            if fut is not None:
-                if fut.done():
-                    return
-                await asyncio.wait({fut}, timeout=min(0.05, remaining))
-            else:
-                await asyncio.sleep(min(0.05, remaining))
-
     # ---- EVENT delivery with redelivery ----------------------------------------------------------
 
     def push_event(self, app_key: str, event: SandboxEvent) -> None:
         """Queue an event for delivery to the app's `EVENT *` subscribers; returns at once."""
-        with self._lock:
-            self._deliveries[event.event_id] = Delivery(event.event_id, event.event_type)
         if self._loop is None:
             raise GatewayError("the Stream gateway is not running; start the sandbox server first")
+        with self._lock:
+            self._deliveries[event.event_id] = Delivery(event.event_id, event.event_type)
+            if len(self._deliveries) > 2 * MAX_DELIVERIES:
+                self._prune_deliveries()
         self._loop.call_soon_threadsafe(self._spawn, self._deliver(app_key, event))
 
     def clear(self) -> None:
@@ -333,6 +353,12 @@ class StreamGateway:
         """Apply setting changes (see StreamSettings); ValueError names a bad key or value."""
         self.settings = self.settings.updated(changes)
         return self.settings
+
+    def _prune_deliveries(self) -> None:
+        # Keep memory bounded in long benchmarks: forget the oldest finished deliveries (insertion order).
+        finished = [e for e, d in self._deliveries.items() if d.status != "pending"]
+        for event_id in finished[: len(self._deliveries) - MAX_DELIVERIES]:
+            del self._deliveries[event_id]
 
     def delivery(self, event_id: str) -> dict[str, Any]:
         """Delivery status of an event pushed over Stream: status, attempts with outcomes."""
@@ -380,11 +406,11 @@ class StreamGateway:
         fut = await self._send(conn, frame)
         if fut is None:
             return "connection_closed", conn.id
-        await self._until(self._clock.now() + self.settings.ack_timeout_s, fut)
-        if not fut.done():
+        self._wake_at(self._clock.now() + self.settings.ack_timeout_s, fut, _NO_ACK)
+        ack = await fut
+        if ack is _NO_ACK:
             conn.pending.pop(message_id, None)
             return "no_ack", conn.id
-        ack = fut.result()
         if ack is None:
             return "connection_closed", conn.id
         if ack.get("code") != 200:
