@@ -3,6 +3,7 @@ until the transaction holding its event has committed, so an ack always follows 
 
 from __future__ import annotations
 
+import os
 import queue
 import threading
 from collections.abc import Callable
@@ -23,15 +24,29 @@ class GroupCommitter:
     def __init__(self, write_many: WriteMany, *, max_batch: int = 256, name: str = "inbox-writer") -> None:
         self._write_many = write_many
         self._max_batch = max_batch
+        self._name = name
         self._queue: queue.SimpleQueue[tuple[Event, Future[bool]] | None] = queue.SimpleQueue()
         self._closed = False
-        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
-        self._thread.start()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._pid = 0
+
+    def _ensure_writer(self) -> None:
+        # Started lazily and again after a fork: a gunicorn worker forked from a preloaded app has no threads.
+        if self._thread is not None and self._pid == os.getpid():
+            return
+        with self._lock:
+            if self._thread is None or self._pid != os.getpid():
+                self._queue = queue.SimpleQueue()
+                self._pid = os.getpid()
+                self._thread = threading.Thread(target=self._run, args=(self._queue,), name=self._name, daemon=True)
+                self._thread.start()
 
     def put(self, event: Event, timeout: float | None = None) -> bool:
         """Store `event` with whatever else is waiting, and return once that transaction committed."""
         if self._closed:
             raise CommitterClosed("the inbox writer is closed; this process is shutting down")
+        self._ensure_writer()
         done: Future[bool] = Future()
         self._queue.put((event, done))
         return done.result(timeout)
@@ -39,17 +54,18 @@ class GroupCommitter:
     def close(self, timeout: float = 5.0) -> None:
         """Write what is queued, then stop the writer thread."""
         self._closed = True
-        self._queue.put(None)
-        self._thread.join(timeout)
+        if self._thread is not None and self._pid == os.getpid():
+            self._queue.put(None)
+            self._thread.join(timeout)
 
-    def _run(self) -> None:
+    def _run(self, q: queue.SimpleQueue[tuple[Event, Future[bool]] | None]) -> None:
         while True:
-            first = self._queue.get()
+            first = q.get()
             batch = [first] if first is not None else []
             stopping = first is None
             while not stopping and len(batch) < self._max_batch:
                 try:
-                    item = self._queue.get_nowait()
+                    item = q.get_nowait()
                 except queue.Empty:
                     break
                 if item is None:

@@ -18,6 +18,7 @@ from flask import Blueprint, Flask, Response, jsonify, request
 from dingperf.dingtalk import push
 from dingperf.dingtalk.crypto import CallbackCrypto
 from dingperf.events.event import Event, InvalidEvent
+from dingperf.events.group_commit import GroupCommitter
 from dingperf.events.inbox_store import SqlInbox
 from dingperf.events.normalise import from_http_push
 from dingperf.web.callback_gate import GateSettings, Rejected, check_size, open_push
@@ -99,4 +100,5 @@ def callback_settings(dingtalk: Any, gate: GateSettings | None = None) -> Callba
 
 def init_callback(app: Flask, settings: Any, store: Any) -> None:
     """Register POST /dingtalk/callback on `app`, storing into the inbox of `store` (a dingperf Store)."""
-    app.register_blueprint(callback_blueprint(callback_settings(settings.dingtalk), SqlInbox(store).put))
+    committer = GroupCommitter(SqlInbox(store).put_many, name="callback-inbox-writer")
+    app.register_blueprint(callback_blueprint(callback_settings(settings.dingtalk), committer.put))
