@@ -3,6 +3,14 @@ Alembic migrations (`migrate`). Importing it opens no connection."""
 
 from __future__ import annotations
 
-from dingperf.store.engine import NotFound, Store, StoreError, create_store_engine, open_store, store_for
+from dingperf.store.engine import (
+    LeaseLost,
+    NotFound,
+    Store,
+    StoreError,
+    create_store_engine,
+    open_store,
+    store_for,
+)
 
-__all__ = ["NotFound", "Store", "StoreError", "create_store_engine", "open_store", "store_for"]
+__all__ = ["LeaseLost", "NotFound", "Store", "StoreError", "create_store_engine", "open_store", "store_for"]

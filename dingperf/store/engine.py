@@ -25,6 +25,10 @@ class NotFound(StoreError):
     """The row asked for does not exist."""
 
 
+class LeaseLost(StoreError):
+    """A worker's lease on an inbox/outbox row expired and another worker claimed it; drop the result."""
+
+
 def normalise_database_url(url: str) -> str:
     """postgres:// and postgresql:// -> postgresql+psycopg:// (we ship psycopg 3, not psycopg2)."""
     for prefix in ("postgres://", "postgresql://"):

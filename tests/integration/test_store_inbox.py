@@ -5,7 +5,9 @@ from __future__ import annotations
 import threading
 from datetime import UTC, datetime, timedelta
 
-from dingperf.store.engine import Store
+import pytest
+
+from dingperf.store.engine import LeaseLost, NotFound, Store
 from dingperf.store.repositories import (
     claim_inbox_batch,
     get_inbox_event,
@@ -140,3 +142,21 @@ def test_payload_round_trips_as_json(store: Store) -> None:
     with store.session() as s:
         row = get_inbox_event(session=s, corp_id="c1", event_id="e1")
     assert row.payload == {"processInstanceId": "p1", "中文": [1, 2.5, None]} and row.source == "stream"
+
+
+def test_finish_after_losing_the_lease_is_refused(store: Store) -> None:
+    put(store, "e1")
+    with store.session() as s:
+        [slow] = claim_inbox_batch(session=s, now=T0, lease_seconds=10)
+    with store.session() as s:
+        [fast] = claim_inbox_batch(session=s, now=T0 + timedelta(seconds=11), lease_seconds=10)
+        mark_inbox_done(session=s, inbox_id=fast.id, now=T0 + timedelta(seconds=12), lease_until=fast.lease_until)
+    with pytest.raises(LeaseLost), store.session() as s:
+        mark_inbox_failed(session=s, inbox_id=slow.id, error="late", retry_at=T0, lease_until=slow.lease_until)
+    with store.session() as s:
+        assert get_inbox_event(session=s, corp_id="c1", event_id="e1").status == InboxStatus.DONE
+
+
+def test_finishing_an_unknown_row_raises_not_found(store: Store) -> None:
+    with pytest.raises(NotFound), store.session() as s:
+        mark_inbox_done(session=s, inbox_id=12345)

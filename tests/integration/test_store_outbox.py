@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from dingperf.store.engine import Store
+import pytest
+
+from dingperf.store.engine import LeaseLost, Store
 from dingperf.store.repositories import (
     claim_outbox_batch,
     enqueue_outbox,
@@ -68,3 +70,17 @@ def test_failed_message_retries_then_parks(store: Store) -> None:
         assert mark_outbox_failed(session=s, outbox_id=again.id, error="gave up", retry_at=None) == OutboxStatus.PARKED
     with store.session() as s:
         assert claim_outbox_batch(session=s, now=T0 + timedelta(days=1)) == []
+
+
+def test_sent_after_losing_the_lease_is_refused(store: Store) -> None:
+    enqueue(store, "k1")
+    with store.session() as s:
+        [slow] = claim_outbox_batch(session=s, now=T0, lease_seconds=10)
+    with store.session() as s:
+        [fast] = claim_outbox_batch(session=s, now=T0 + timedelta(seconds=11), lease_seconds=10)
+    with pytest.raises(LeaseLost), store.session() as s:
+        mark_outbox_sent(session=s, outbox_id=slow.id, dingtalk_ids={"task_id": 1}, lease_until=slow.lease_until)
+    with store.session() as s:
+        mark_outbox_sent(session=s, outbox_id=fast.id, dingtalk_ids={"task_id": 2}, lease_until=fast.lease_until)
+    with store.session() as s:
+        assert get_outbox_message(session=s, corp_id="c1", idempotency_key="k1").dingtalk_ids == {"task_id": 2}

@@ -15,7 +15,7 @@ from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, SQLModel, col
 
-from dingperf.store.engine import StoreError
+from dingperf.store.engine import LeaseLost, NotFound, StoreError
 
 T = TypeVar("T", bound=SQLModel)
 
@@ -56,3 +56,20 @@ def claim_batch(session: Session, table: type[T], *, ready: Sequence[str], worki
     )
     rows = session.scalars(stmt, execution_options={"synchronize_session": False, "populate_existing": True})
     return sorted(rows.all(), key=lambda row: row.id)
+
+
+def finish(session: Session, table: type[SQLModel], row_id: int, *, working: str, lease_until: datetime | None,
+           values: dict[str, Any]) -> None:
+    """Record a claimed row's outcome in one UPDATE. With `lease_until` (the value the claim returned) it is
+    fenced: if the lease expired and another worker re-claimed the row, raise LeaseLost and change nothing."""
+    t: Any = table
+    stmt = update(t).where(col(t.id) == row_id)
+    if lease_until is not None:
+        stmt = stmt.where(col(t.status) == working, col(t.lease_until) == lease_until)
+    result = session.execute(stmt.values(**values), execution_options={"synchronize_session": "fetch"})
+    if result.rowcount == 1:  # type: ignore[attr-defined]
+        return
+    if session.get(t, row_id) is None:
+        raise NotFound(f"no {t.__tablename__} row with id {row_id}")
+    raise LeaseLost(f"{t.__tablename__} row {row_id}: the lease until {lease_until} expired and another worker "
+                    "claimed it; its outcome wins, discard this one")

@@ -8,7 +8,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from dingperf.store.engine import NotFound
-from dingperf.store.repositories._queue import claim_batch, insert_if_absent
+from dingperf.store.repositories._queue import claim_batch, finish, insert_if_absent
 from dingperf.store.tables.inbox import InboxEvent, InboxSource, InboxStatus
 from dingperf.store.types import utcnow
 
@@ -33,23 +33,24 @@ def claim_inbox_batch(*, session: Session, now: datetime | None = None, limit: i
                        lease_seconds=lease_seconds, where=where)
 
 
-def mark_inbox_done(*, session: Session, inbox_id: int, now: datetime | None = None) -> None:
-    """The event was handled."""
-    row = _by_id(session, inbox_id)
-    row.status, row.processed_at, row.lease_until, row.last_error = InboxStatus.DONE, now or utcnow(), None, ""
-    session.add(row)
+def mark_inbox_done(*, session: Session, inbox_id: int, now: datetime | None = None,
+                    lease_until: datetime | None = None) -> None:
+    """The event was handled. Pass the claim's lease_until to fence (LeaseLost if another worker took over)."""
+    finish(session, InboxEvent, inbox_id, working=InboxStatus.PROCESSING, lease_until=lease_until,
+           values={"status": InboxStatus.DONE.value, "processed_at": now or utcnow(), "lease_until": None,
+                   "last_error": ""})
 
 
 def mark_inbox_failed(*, session: Session, inbox_id: int, error: str, retry_at: datetime | None,
-                      now: datetime | None = None) -> InboxStatus:
-    """Handling failed: retry at retry_at, or park the event when retry_at is None; returns the new status."""
-    row = _by_id(session, inbox_id)
-    row.status = InboxStatus.FAILED if retry_at is not None else InboxStatus.PARKED
-    row.next_attempt_at, row.lease_until, row.last_error = retry_at, None, error[:4000]
+                      now: datetime | None = None, lease_until: datetime | None = None) -> InboxStatus:
+    """Handling failed: retry at retry_at, or park the event when retry_at is None; returns the new status.
+    Pass the claim's lease_until to fence (LeaseLost if another worker took over)."""
+    status = InboxStatus.FAILED if retry_at is not None else InboxStatus.PARKED
+    values = {"status": status.value, "next_attempt_at": retry_at, "lease_until": None, "last_error": error[:4000]}
     if retry_at is None:
-        row.processed_at = now or utcnow()
-    session.add(row)
-    return InboxStatus(row.status)
+        values["processed_at"] = now or utcnow()
+    finish(session, InboxEvent, inbox_id, working=InboxStatus.PROCESSING, lease_until=lease_until, values=values)
+    return status
 
 
 def replay_inbox_event(*, session: Session, corp_id: str, event_id: str) -> InboxEvent:
@@ -79,10 +80,3 @@ def list_inbox_events(*, session: Session, corp_id: str | None = None, status: s
     if status is not None:
         stmt = stmt.where(InboxEvent.status == InboxStatus(status))
     return list(session.exec(stmt.order_by(col(InboxEvent.id).desc()).limit(limit)))
-
-
-def _by_id(session: Session, inbox_id: int) -> InboxEvent:
-    row = session.get(InboxEvent, inbox_id)
-    if row is None:
-        raise NotFound(f"no inbox row with id {inbox_id}")
-    return row

@@ -9,7 +9,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from dingperf.store.engine import NotFound
-from dingperf.store.repositories._queue import claim_batch, insert_if_absent
+from dingperf.store.repositories._queue import claim_batch, finish, insert_if_absent
 from dingperf.store.tables.outbox import OutboxMessage, OutboxStatus
 from dingperf.store.types import utcnow
 
@@ -33,21 +33,23 @@ def claim_outbox_batch(*, session: Session, now: datetime | None = None, limit: 
 
 
 def mark_outbox_sent(*, session: Session, outbox_id: int, dingtalk_ids: dict[str, Any],
-                     now: datetime | None = None) -> None:
-    """DingTalk accepted the message; keep its ids (task_id, open_ding_id, ...) for progress and recall."""
-    row = _by_id(session, outbox_id)
-    row.status, row.sent_at, row.lease_until, row.last_error = OutboxStatus.SENT, now or utcnow(), None, ""
-    row.dingtalk_ids = dict(dingtalk_ids)
-    session.add(row)
+                     now: datetime | None = None, lease_until: datetime | None = None) -> None:
+    """DingTalk accepted the message; keep its ids (task_id, open_ding_id, ...) for progress and recall.
+    Pass the claim's lease_until to fence (LeaseLost if another sender took over)."""
+    finish(session, OutboxMessage, outbox_id, working=OutboxStatus.SENDING, lease_until=lease_until,
+           values={"status": OutboxStatus.SENT.value, "sent_at": now or utcnow(), "lease_until": None,
+                   "last_error": "", "dingtalk_ids": dict(dingtalk_ids)})
 
 
-def mark_outbox_failed(*, session: Session, outbox_id: int, error: str, retry_at: datetime | None) -> OutboxStatus:
-    """Sending failed: retry at retry_at, or park when retry_at is None; returns the new status."""
-    row = _by_id(session, outbox_id)
-    row.status = OutboxStatus.FAILED if retry_at is not None else OutboxStatus.PARKED
-    row.next_attempt_at, row.lease_until, row.last_error = retry_at, None, error[:4000]
-    session.add(row)
-    return OutboxStatus(row.status)
+def mark_outbox_failed(*, session: Session, outbox_id: int, error: str, retry_at: datetime | None,
+                       lease_until: datetime | None = None) -> OutboxStatus:
+    """Sending failed: retry at retry_at, or park when retry_at is None; returns the new status.
+    Pass the claim's lease_until to fence (LeaseLost if another sender took over)."""
+    status = OutboxStatus.FAILED if retry_at is not None else OutboxStatus.PARKED
+    finish(session, OutboxMessage, outbox_id, working=OutboxStatus.SENDING, lease_until=lease_until,
+           values={"status": status.value, "next_attempt_at": retry_at, "lease_until": None,
+                   "last_error": error[:4000]})
+    return status
 
 
 def get_outbox_message(*, session: Session, corp_id: str, idempotency_key: str) -> OutboxMessage:
@@ -69,10 +71,3 @@ def list_outbox_messages(*, session: Session, corp_id: str | None = None, status
     if status is not None:
         stmt = stmt.where(OutboxMessage.status == OutboxStatus(status))
     return list(session.exec(stmt.order_by(col(OutboxMessage.id).desc()).limit(limit)))
-
-
-def _by_id(session: Session, outbox_id: int) -> OutboxMessage:
-    row = session.get(OutboxMessage, outbox_id)
-    if row is None:
-        raise NotFound(f"no outbox row with id {outbox_id}")
-    return row
