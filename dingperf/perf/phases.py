@@ -22,7 +22,8 @@ def next_phase(phase: Phase) -> Phase:
 
 
 def _enter(cycle: Cycle, to: Phase, now: datetime, calibration_finalised: bool) -> Cycle:
-    if to is Phase.RESULTS and not calibration_finalised and phase_index(cycle.phase) < phase_index(Phase.RESULTS):
+    releasing = to in (Phase.RESULTS, Phase.APPEAL_WINDOW)  # closing without results releases nothing
+    if releasing and not calibration_finalised and phase_index(cycle.phase) < phase_index(Phase.RESULTS):
         raise TransitionError(
             f"cycle {cycle.cycle_id} is '{cycle.phase.value}': cannot release results before calibration is "
             "finalised; finalise every calibration group first"

@@ -76,3 +76,9 @@ def test_extending_a_deadline_is_audited_and_kept_in_order():
 def test_due_for_advance_lists_cycles_past_their_phase_deadline():
     assert due_for_advance([cycle()], T) == ()
     assert [c.cycle_id for c in due_for_advance([cycle()], T + timedelta(days=7))] == ["q1"]
+
+
+def test_admin_override_cannot_jump_past_calibration_into_released_results():
+    with pytest.raises(TransitionError, match="calibration is finalised"):
+        admin_override(cycle(), Phase.APPEAL_WINDOW, "hr", T, "hurry")
+    assert admin_override(cycle(), Phase.CLOSED, "hr", T, "cycle abandoned")[0].phase is Phase.CLOSED
