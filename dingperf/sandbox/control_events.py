@@ -1,7 +1,7 @@
 """Control API for events: trigger them, push raw payloads, choose the delivery mode (§12.4).
 
 POST /_sandbox/events        {type, ...}                 change state, then push the event(s)
-POST /_sandbox/events/raw    {event_type, data}          push an arbitrary payload as-is
+POST /_sandbox/events/raw    {event_type, data, count?}  push an arbitrary payload as-is (count copies)
 GET  /_sandbox/events/<id>                               how an event's delivery went (both transports)
 GET|POST /_sandbox/push-config {mode, url, legacy_payload, reply_deadline_ms, ...}
 GET  /_sandbox/pushes[?event_id=]                        every HTTP push attempt
@@ -23,6 +23,8 @@ from dingperf.sandbox.event_triggers import TriggerError, trigger
 from dingperf.sandbox.pusher import MODES, HttpTarget, PushConfig
 
 bp = Blueprint("sandbox_events", __name__, url_prefix="/_sandbox")
+
+MAX_RAW_COUNT = 10_000  # lets a benchmark queue many frames with one control call
 
 
 @bp.errorhandler(ControlError)
@@ -66,7 +68,11 @@ def raw_event() -> Response:
     corp_id = body.get("corp_id", state.app.corp_id)
     if not isinstance(corp_id, str):
         raise ControlError("corp_id must be a string")
-    return _delivered(state, [SandboxEvent.new(event_type, corp_id, state.clock.now_ms(), data)])
+    count = body.get("count", 1)
+    if not isinstance(count, int) or isinstance(count, bool) or not 1 <= count <= MAX_RAW_COUNT:
+        raise ControlError(f"count must be an integer from 1 to {MAX_RAW_COUNT} (events with the same data, unique ids)")
+    events = [SandboxEvent.new(event_type, corp_id, state.clock.now_ms(), data) for _ in range(count)]
+    return _delivered(state, events)
 
 
 @bp.get("/events/<event_id>")

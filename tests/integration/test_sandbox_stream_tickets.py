@@ -82,3 +82,21 @@ def test_raw_client_receives_ping_with_opaque_and_its_echo_counts(sandbox):
         ws.send(json.dumps(ack))
         pinger.join(timeout=10)
         assert result == {conn: True}
+
+
+def test_disconnect_closes_a_lingering_connection_once_sandbox_time_passes(sandbox):
+    opened = _open(sandbox)
+    with connect(f"{opened['endpoint']}?ticket={opened['ticket']}", open_timeout=5) as ws:
+        poll_until(sandbox.state.gateway.connections)
+        requests.post(f"{sandbox.base_url}/_sandbox/stream/disconnect", json={})
+        frame = json.loads(ws.recv(timeout=5))
+        assert (frame["headers"]["topic"], json.loads(frame["data"])) == ("disconnect", {"reason": "connection is expired"})
+        assert sandbox.state.gateway.connections()  # still open: the gateway waits before closing
+        sandbox.state.clock.advance(sandbox.state.gateway.settings.disconnect_close_after_s)
+        poll_until(lambda: not sandbox.state.gateway.connections())
+
+
+def test_raw_event_count_queues_that_many_distinct_events(sandbox):
+    body = {"event_type": "user_add_org", "data": {"timeStamp": "1", "userId": ["u1"]}, "count": 25}
+    ids = requests.post(f"{sandbox.base_url}/_sandbox/events/raw", json=body).json()["event_ids"]
+    assert len(set(ids)) == 25
