@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from dingperf.settings_check import ConfigError, ConfigProblem, check_settings, mask_secret, mask_url
 
@@ -109,6 +110,11 @@ class OrgSettings:
         "IANA time zone for work dates, deadlines and reminders."))
     hr_userids: tuple[str, ...] = field(default=(), metadata=_doc(
         "DingTalk userids with HR administrator rights in dingperf, e.g. [\"manager4321\"]."))
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The org's time zone (validated at load)."""
+        return ZoneInfo(self.timezone)
 
 
 SECTIONS: dict[str, type] = {

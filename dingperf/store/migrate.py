@@ -10,7 +10,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
-from dingperf.store.engine import create_store_engine
+from dingperf.store.engine import StoreError, create_store_engine
 
 if TYPE_CHECKING:
     from dingperf.settings import Settings
@@ -53,3 +53,13 @@ def head_revision() -> str:
     if head is None:
         raise RuntimeError("no migrations found in the dingperf package; the installation is broken")
     return head
+
+
+def require_current_schema(database_url: str) -> str:
+    """The current revision if it is the newest; else StoreError telling the admin to run `dingperf db upgrade`
+    (for processes that must not migrate themselves, e.g. when another one does on start)."""
+    current, head = current_revision(database_url), head_revision()
+    if current != head:
+        raise StoreError(f"the database is at schema revision {current or 'none (empty)'} but this dingperf needs "
+                         f"{head}; run `dingperf db upgrade`")
+    return current

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import text
 
-from dingperf.store.engine import Store, create_store_engine, normalise_database_url, open_store
-from dingperf.store.migrate import current_revision, head_revision, upgrade_database
+from dingperf.store.engine import Store, StoreError, create_store_engine, normalise_database_url, open_store
+from dingperf.store.migrate import current_revision, head_revision, require_current_schema, upgrade_database
 from dingperf.store.tables import metadata
 
 
@@ -55,3 +56,10 @@ def test_opening_a_store_creates_no_tables(db_url: str) -> None:
             assert ctx.get_current_revision() is None
     finally:
         opened.dispose()
+
+
+def test_require_current_schema_tells_the_admin_to_upgrade(db_url: str) -> None:
+    with pytest.raises(StoreError, match="dingperf db upgrade"):
+        require_current_schema(db_url)
+    upgrade_database(db_url)
+    assert require_current_schema(db_url) == head_revision()

@@ -235,3 +235,8 @@ def test_sandbox_settings_helper_builds_valid_settings() -> None:
                          robot_code="k", callback_token="tok", callback_aes_key=GOOD_AES,
                          database_url="sqlite://")
     assert s.dingtalk.oapi_base == "http://127.0.0.1:1" and s.database.url == "sqlite://"
+
+
+def test_org_zone_is_the_configured_time_zone(tmp_path: Path) -> None:
+    s = load_settings(write(tmp_path, org_toml(**{"org.timezone": '"Asia/Urumqi"'})), environ={})
+    assert s.org.zone.key == "Asia/Urumqi"
