@@ -191,8 +191,14 @@ def _item_step(scorer: Scorer, entry: tuple) -> Step:  # type: ignore[type-arg]
         notes.append(f"cap {fmt(ind.cap)} applied (achievement {fmt(a)})")
     elif a < ind.floor:
         notes.append(f"floor {fmt(ind.floor)} applied (achievement {fmt(a)})")
-    text = f"custom formula {ind.formula} = {fmt(a)}" if item.formula else describe(
-        ind, value, scorer.template.rating_rule)
+    given = getattr(raw, "achievement", None)
+    if given is not None:
+        text = f"given {fmt(given)}"
+        notes.append(getattr(raw, "note", "") or "achievement supplied with the input (precomputed)")
+    elif item.formula:
+        text = f"custom formula {ind.formula} = {fmt(a)}"
+    else:
+        text = describe(ind, value, scorer.template.rating_rule)
     unit = f" {ind.unit}" if getattr(ind, "unit", "") else ""
     inputs = [("actual" if ind.kind == "quantitative" else "input", f"{value}{unit}")]
     for name in ("target", "baseline", "threshold", "challenge"):
@@ -271,9 +277,10 @@ def build_explanation(scorer: Scorer, inp: ScoreInput, result: ScoreResult, trac
                              f"{fmt(base)} × {fmt(full)} ÷ {fmt(applicable)} = {fmt(scaled)}",
                              contribution=scaled - base))
         elif kind == "formula":
-            _, base, value = entry
+            _, base, value, used = entry
             tail.append(Step("formula:total", "自定义总分公式 custom total formula", value,
                              f"{t.total_formula} = {fmt(value)} (sections sum {fmt(base)})",
+                             tuple((n, fmt(v) if isinstance(v, Decimal) else str(v)) for n, v in used),
                              contribution=value - base))
         elif kind == "adjustments":
             children = tuple(Step(f"adjust:{a.code}", f"{a.name} ({a.code})", a.after, a.formula(),

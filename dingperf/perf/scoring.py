@@ -27,10 +27,16 @@ from dingperf.perf.templates import Template, TemplateRef
 
 @dataclass(frozen=True, slots=True)
 class Measurement:
-    """An input value together with the records it came from (attendance ids, approval instance ids)."""
+    """An input value with the records it came from (attendance ids, approval instance ids).
+
+    `achievement`, when set, is a precomputed achievement used as-is before clamping (e.g. time-weighted
+    across target versions by the goals module); `note` says how it was derived.
+    """
 
     value: object
     sources: tuple[SourceRef, ...] = ()
+    achievement: Decimal | None = None
+    note: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -315,17 +321,28 @@ class Scorer:
                 except KeyError:
                     raise ValidationError(f"{inp.employee_id}: no actual for indicator {item.code!r}; record it "
                                           "before scoring") from None
-                value = raw.value if type(raw) is Measurement else raw  # type: ignore[union-attr]
-                if value is None:  # 不适用 N/A: left out, and the other items are renormalised in _finish
+                given = None
+                if type(raw) is Measurement:
+                    value, given = raw.value, raw.achievement  # type: ignore[union-attr]
+                else:
+                    value = raw
+                if given is not None:
+                    ind = item.indicator
+                    points = item.points * (ind.floor if given < ind.floor else ind.cap if given > ind.cap else given)
+                elif value is None:  # 不适用 N/A: left out, and the other items are renormalised in _finish
                     not_applicable.append(item)
                     if trace is not None:
                         trace.append(("na", code, item, raw))
                     continue
-                points = item.points_of(value) if item.formula is None else item_points(item, value, extra)
+                elif item.formula is None:
+                    points = item.points_of(value)
+                else:
+                    points = item_points(item, value, extra)
                 items[item.code] = points
                 subtotal += points
                 if trace is not None:
-                    trace.append(("item", code, item, raw, self.item_achievement(item, value, extra), points))
+                    a = given if given is not None else self.item_achievement(item, value, extra)
+                    trace.append(("item", code, item, raw, a, points))
             sections[code] = subtotal
         return self._finish(inp, sections, items, policies, weights, not_applicable, trace), trace
 
@@ -405,7 +422,8 @@ class Scorer:
             env["base"] = base
             total = self._total_formula.evaluate(env)
             if trace is not None:
-                trace.append(("formula", base, total))
+                used = tuple((n, env[n]) for n in sorted(self._total_formula.names) if n in env)
+                trace.append(("formula", base, total, used))
         applied: tuple[AppliedAdjustment, ...] = ()
         if inp.adjustments:
             raw_adjust = {k: _value(v)[0] for k, v in inp.adjustments.items()}

@@ -112,3 +112,16 @@ def test_rendered_tree_contributions_add_up_to_the_printed_total() -> None:
     for scorer, score_input in ((compile_template(scorecard()), scorecard_input()), (compile_template(template), inp)):
         explanation = scorer.explain(score_input)
         assert _rendered_contributions(render_text(explanation)) == explanation.total
+
+
+def test_precomputed_achievement_note_is_shown() -> None:
+    inp = ScoreInput("u", actuals={"output": Measurement(D(95), achievement=D("0.9"),
+                                                         note="time-weighted over 2 target versions")})
+    step = compile_template(single_item()).explain(inp).find("item:output")
+    assert step.contribution == D("90.0") and "time-weighted over 2 target versions" in step.notes
+
+
+def test_total_formula_step_lists_its_inputs() -> None:
+    template = scorecard(total_formula="performance * 0.5 + values * 2")
+    step = compile_template(template).explain(scorecard_input()).find("formula:total")
+    assert dict(step.inputs) == {"performance": "76", "values": "24"}

@@ -196,3 +196,10 @@ def test_all_items_not_applicable_is_an_error() -> None:
     template = single_item()
     with pytest.raises(ValidationError, match="every weighted indicator is marked not applicable"):
         score(template, ScoreInput("u", actuals={"output": None}))
+
+
+def test_precomputed_achievement_is_clamped_and_weighted() -> None:
+    from dingperf.perf.scoring import Measurement
+
+    inp = ScoreInput("u", actuals={"output": Measurement(D(95), achievement=D("1.35"), note="time-weighted")})
+    assert score(single_item(), inp).total == D("120.0")
