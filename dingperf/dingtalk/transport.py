@@ -117,10 +117,8 @@ class Transport:
                     raise
                 wait = self.retry.delay(exc, attempt)
                 if isinstance(exc, RateLimited):
-                    # Everyone calling this API pauses, not only the thread that was told off.
-                    self.limiter.hold(path, wait)
-                else:
-                    self._sleep(wait)
+                    self.limiter.throttled(path, wait)
+                self._sleep(wait)
                 self.stats.retry()
 
     def _send_once(
