@@ -11,6 +11,7 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, request
 
 from dingperf.sandbox.app import sandbox_state
+from dingperf.sandbox.bot_sessions import DEFAULT_TTL_S
 from dingperf.sandbox.card_clicks import ClickRefused, click
 from dingperf.sandbox.card_templates import template_from_json
 from dingperf.sandbox.control import ControlError, control_body
@@ -133,6 +134,33 @@ def robot_messages(token: str) -> Response:
     except OldApiError as exc:
         raise NotFound(exc.errmsg) from exc
     return jsonify({"messages": list(robot.messages)})
+
+
+@bp.post("/bot/sessions")
+def open_bot_session() -> Response:
+    """A sessionWebhook for a fake bot callback: {userid} (1:1) or {openConversationId}, ttl_s?"""
+    body = control_body()
+    state = sandbox_state()
+    out = state.outbound
+    userid, cid = body.get("userid"), body.get("openConversationId")
+    if cid is not None and not out.groups.exists(cid):
+        raise NotFound(f"no sandbox group {cid!r}")
+    ttl_s = body.get("ttl_s", DEFAULT_TTL_S)
+    if not isinstance(ttl_s, int) or ttl_s <= 0:
+        raise ControlError("ttl_s must be a positive whole number of seconds")
+    try:
+        session = out.sessions.open(
+            now_ms=state.clock.now_ms(), userid=userid, open_conversation_id=cid, ttl_s=ttl_s
+        )
+    except ValueError as exc:
+        raise ControlError(str(exc)) from exc
+    return jsonify(
+        {
+            "sessionWebhook": session.webhook(request.host_url),
+            "sessionWebhookExpiredTime": session.expires_ms,
+            "conversationType": session.conversation_type,
+        }
+    )
 
 
 @bp.get("/outbound/settings")

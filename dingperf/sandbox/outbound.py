@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from dingperf.sandbox.bot_sessions import BotSessions
 from dingperf.sandbox.card_callbacks import CallbackRoutes
 from dingperf.sandbox.card_templates import TemplateRegistry, default_cards_dir
 from dingperf.sandbox.cards import CardStore
@@ -33,6 +34,7 @@ class Outbound:
     templates: TemplateRegistry = field(init=False)
     cards: CardStore = field(init=False)
     callback_routes: CallbackRoutes = field(init=False)
+    sessions: BotSessions = field(init=False)
 
     def __post_init__(self) -> None:
         self.groups = GroupStore()
@@ -54,5 +56,6 @@ class Outbound:
             self.dings.premium = old_dings.premium
             self.messenger.oto_per_user_per_minute = old_messenger.oto_per_user_per_minute
         self.cards = CardStore()
+        self.sessions = BotSessions()
         self.groups.clear_messages()
         self.robots.clear_history()

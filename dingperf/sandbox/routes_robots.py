@@ -7,7 +7,8 @@ from __future__ import annotations
 from flask import Blueprint, Response, request
 
 from dingperf.sandbox.app import sandbox_state
-from dingperf.sandbox.mailbox import GROUP_MESSAGE
+from dingperf.sandbox.bot_sessions import SESSION_PATH, reply_content
+from dingperf.sandbox.mailbox import GROUP_MESSAGE, ROBOT_OTO
 from dingperf.sandbox.roster import roster_of
 from dingperf.sandbox.tokens import authenticated_app
 from dingperf.sandbox.wire import json_body, new_ok, old_ok
@@ -79,4 +80,23 @@ def custom_robot_send() -> Response:
             out.mailbox.deliver(
                 userid, GROUP_MESSAGE, body, {"openConversationId": cid, "robot": robot.access_token}, now_ms
             )
+    return old_ok()
+
+
+@bp.post(SESSION_PATH)
+def session_reply() -> Response:
+    """A reply through a bot callback's sessionWebhook: no app token, only the live session."""
+    state = sandbox_state()
+    out = state.outbound
+    now_ms = state.clock.now_ms()
+    session = out.sessions.get(request.args.get("session"), now_ms)
+    content = reply_content(json_body())
+    ref = {"session": session.session}
+    if session.userid is not None:
+        out.mailbox.deliver(session.userid, ROBOT_OTO, content, ref, now_ms)
+    else:
+        cid = session.open_conversation_id or ""
+        out.groups.post(cid, {"session": session.session}, content, now_ms)
+        for userid in out.groups.get(cid).member_userids:
+            out.mailbox.deliver(userid, GROUP_MESSAGE, content, {**ref, "openConversationId": cid}, now_ms)
     return old_ok()

@@ -269,3 +269,33 @@ def test_ding_with_a_foreign_robot_code_is_invalid_chatbot_id(kit):
         {"robotCode": "dingother", "remindType": 1, "receiverUserIdList": ["a"], "content": "x"},
     )
     assert resp.json()["code"] == "invalid.chatbotId"
+
+
+# ---- bot conversation replies (sessionWebhook) ------------------------------------------------
+
+
+def test_session_reply_lands_in_the_persons_robot_chat(kit):
+    zhang = kit.hire("张伟")
+    session = kit.control("POST", "/bot/sessions", {"userid": zhang}).json()
+    assert session["conversationType"] == "1"
+    resp = kit.http.post(
+        session["sessionWebhook"], json={"msgtype": "markdown", "markdown": {"title": "进度", "text": "62%"}}
+    )
+    assert resp.json()["errcode"] == 0
+    [item] = kit.inbox(zhang, "robot_oto")
+    assert item["content"]["markdown"] == {"title": "进度", "text": "62%"}
+
+
+def test_session_reply_to_a_group_reaches_its_members(kit):
+    zhang = kit.hire("张伟")
+    cid = _group(kit, [zhang])
+    session = kit.control("POST", "/bot/sessions", {"openConversationId": cid}).json()
+    kit.http.post(session["sessionWebhook"], json={"msgtype": "text", "text": {"content": "收到"}})
+    assert [m["content"]["text"]["content"] for m in kit.inbox(zhang, "group_message")] == ["收到"]
+
+
+def test_session_webhook_stops_working_when_it_expires(kit):
+    session = kit.control("POST", "/bot/sessions", {"userid": kit.hire("张伟"), "ttl_s": 60}).json()
+    kit.state.clock.advance(61)
+    resp = kit.http.post(session["sessionWebhook"], json={"msgtype": "text", "text": {"content": "晚了"}})
+    assert resp.json()["errcode"] == 400101
