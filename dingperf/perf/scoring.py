@@ -20,7 +20,7 @@ from dingperf.perf.errors import ValidationError
 from dingperf.perf.explanation import Explanation, SourceRef, build_explanation
 from dingperf.perf.formula import Formula, parse
 from dingperf.perf.indicators import Behavioural, Quantitative, WeightedIndicator
-from dingperf.perf.numbers import ROUNDING_MODES, ZERO, normalise, to_decimal
+from dingperf.perf.numbers import ROUNDING_MODES, ZERO, clamp, normalise, to_decimal
 from dingperf.perf.raters import RaterAggregate, RaterConfig, aggregate
 from dingperf.perf.templates import Template, TemplateRef
 
@@ -327,8 +327,7 @@ class Scorer:
                 else:
                     value = raw
                 if given is not None:
-                    ind = item.indicator
-                    points = item.points * (ind.floor if given < ind.floor else ind.cap if given > ind.cap else given)
+                    points = item.points * clamp(given, item.indicator.floor, item.indicator.cap)
                 elif value is None:  # 不适用 N/A: left out, and the other items are renormalised in _finish
                     not_applicable.append(item)
                     if trace is not None:
