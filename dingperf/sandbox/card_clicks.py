@@ -6,7 +6,7 @@ card only if it came back within DingTalk's 2 s deadline.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import requests
@@ -34,7 +34,6 @@ class ClickOutcome:
     payload: dict[str, Any]
     response: Any = None
     version: int = 0
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -46,7 +45,6 @@ class ClickOutcome:
             "payload": self.payload,
             "response": self.response,
             "version": self.version,
-            **self.extra,
         }
 
 
