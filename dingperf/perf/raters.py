@@ -47,6 +47,9 @@ class WeightSet:
     name: str
     weights: Mapping[str, Decimal]
 
+    def __hash__(self) -> int:  # the mapping is not hashable; hash its items so templates stay hashable
+        return hash((self.name, tuple(sorted(self.weights.items()))))
+
 
 def _percent_weights(weights: Mapping[str, object], what: str) -> dict[str, Decimal]:
     values = {code: to_decimal(w, f"weight of rater group {code!r}") for code, w in weights.items()}

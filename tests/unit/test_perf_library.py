@@ -89,3 +89,7 @@ def test_unknown_values_ref_is_reported(tmp_path: Path) -> None:
 
 def test_load_all_returns_every_template() -> None:
     assert len(load_all()) == len(entries())
+
+
+def test_templates_are_hashable_so_they_can_key_caches() -> None:
+    assert hash(load_template('rnd-engineer-okr')) == hash(load_template('rnd-engineer-okr'))
