@@ -98,6 +98,8 @@ def deliver(
         result["carrierId"] = carrier_id
         ref = {"outTrackId": card.out_track_id, "spaceType": space.space_type, "spaceId": space.space_id}
         shown = {"outTrackId": card.out_track_id, "cardTemplateId": card.template.template_id, **ref}
+        if model.get("atUserIds"):
+            shown["atUserIds"] = model["atUserIds"]  # who the group message @-mentions
         if space.space_type != "IM_ROBOT":
             groups.post(
                 space.space_id, {"robotCode": model.get("robotCode"), "carrierId": carrier_id}, shown, now_ms

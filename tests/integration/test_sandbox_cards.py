@@ -135,7 +135,7 @@ def test_create_and_deliver_to_a_group_reaches_members_and_the_group_log(kit):
         "goal-g",
         openSpaceId=f"dtv1.card//IM_GROUP.{cid}",
         imGroupOpenSpaceModel={"supportForward": True},
-        imGroupOpenDeliverModel={"robotCode": kit.app.robot_code},
+        imGroupOpenDeliverModel={"robotCode": kit.app.robot_code, "atUserIds": {zhang: "张伟"}},
     )
     resp = kit.api("POST", "/v1.0/card/instances/createAndDeliver", body)
     assert resp.status_code == 200, resp.text
@@ -145,6 +145,7 @@ def test_create_and_deliver_to_a_group_reaches_members_and_the_group_log(kit):
     assert len(kit.inbox(zhang, "card")) == 1 and len(kit.inbox(li, "card")) == 1
     log = kit.control("GET", f"/groups/{cid}/messages").json()["messages"]
     assert log[0]["content"]["outTrackId"] == "goal-g"
+    assert log[0]["content"]["atUserIds"] == {zhang: "张伟"}
 
 
 def test_create_and_deliver_with_a_bad_space_creates_nothing(kit):
