@@ -1,7 +1,11 @@
+from collections import Counter
 from datetime import UTC, datetime
 from decimal import Decimal
+from itertools import pairwise
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from dingperf.perf.calibration import (
     Enforcement,
@@ -115,3 +119,16 @@ def test_exact_tie_at_a_boundary_needs_a_manager_decision_with_reason():
         TieDecision(("b", "a"), "mia", "")
     decided = assign_by_quota(entries, {"A": 1, "B": 2}, [TieDecision(("b", "a"), "mia", "b led the launch")])
     assert decided.require_resolved() == {"b": "A", "a": "B", "c": "B"}
+
+
+@given(st.lists(st.integers(0, 10_000), min_size=1, max_size=40, unique=True), st.integers(0, 4))
+def test_rank_assignment_fills_every_quota_and_never_ranks_a_higher_total_lower(totals, split):
+    from dingperf.perf.quotas import allocate_quotas
+
+    quotas = allocate_quotas(len(totals), {"S": 10, "A": 20, "B": 50, "C": 15, "D": 5})
+    entries = [RankedEntry(f"u{i}", Decimal(t), Decimal(split)) for i, t in enumerate(totals)]
+    grades = assign_by_quota(entries, quotas).require_resolved()
+    assert Counter(grades.values()) == Counter({g: q for g, q in quotas.items() if q})
+    rank = {g: i for i, g in enumerate(ORDER)}
+    by_total = sorted(entries, key=lambda e: -e.total)
+    assert all(rank[grades[a.userid]] <= rank[grades[b.userid]] for a, b in pairwise(by_total))

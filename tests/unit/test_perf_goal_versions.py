@@ -73,3 +73,13 @@ def test_one_version_time_weighted_equals_plain_achievement(target, actual, star
     period = Period(start, start.fromordinal(start.toordinal() + length))
     v = TargetVersion(1, target, start)
     assert time_weighted_achievement([v], period, actual).achievement == plain_achievement(v, actual)
+
+
+@given(st.lists(st.decimals(min_value=1, max_value=1000, places=1), min_size=1, max_size=5),
+       st.decimals(min_value=0, max_value=2000, places=1))
+def test_time_weighted_lies_between_the_segment_achievements(targets, actual):
+    versions = [TargetVersion(i + 1, t, date(2026, 1, 1 + 7 * i)) for i, t in enumerate(targets)]
+    result = time_weighted_achievement(versions, Q1, actual)
+    parts = [s.achievement for s in result.segments]
+    assert min(parts) - Decimal("1e-20") <= result.achievement <= max(parts) + Decimal("1e-20")
+    assert sum(s.days for s in result.segments) == Q1.days

@@ -65,10 +65,6 @@ def test_strict_rounding_never_exceeds_a_maximum():
     assert check_guidelines(counts, [at_most(["S"], Decimal("12.5"))], Rounding.STRICT)[0].remove == 1
 
 
-shares_strategy = st.lists(st.integers(0, 100), min_size=1, max_size=7).filter(lambda xs: sum(xs) > 0).map(
-    lambda xs: [Decimal(x) * 100 / sum(xs) for x in xs])
-
-
 @given(st.integers(0, 5000), st.lists(st.integers(1, 1000), min_size=1, max_size=7))
 def test_quotas_sum_to_headcount_and_each_is_floor_or_ceil_of_its_share(headcount, weights):
     # shares as exact percentages in hundredths so they total exactly 100
