@@ -7,7 +7,16 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from dingperf.dingtalk.parse import as_bool, as_int, as_opt_str, as_str, chunks, day_windows, from_ms, wire_datetime
+from dingperf.dingtalk.parse import (
+    as_bool,
+    as_int,
+    as_opt_str,
+    as_str,
+    chunks,
+    day_windows,
+    from_ms,
+    wire_datetime,
+)
 from dingperf.dingtalk.quota import CHINA_TZ
 from dingperf.dingtalk.transport import Transport
 

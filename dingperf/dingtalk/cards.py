@@ -30,12 +30,12 @@ class OpenSpace:
             raise ValueError(f"{self.space_type} space needs an id")
 
     @classmethod
-    def robot(cls, userid: str) -> "OpenSpace":
+    def robot(cls, userid: str) -> OpenSpace:
         """The 1:1 chat between the app's robot and `userid`."""
         return cls("IM_ROBOT", userid)
 
     @classmethod
-    def group(cls, open_conversation_id: str) -> "OpenSpace":
+    def group(cls, open_conversation_id: str) -> OpenSpace:
         return cls("IM_GROUP", open_conversation_id)
 
 

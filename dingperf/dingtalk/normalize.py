@@ -68,7 +68,7 @@ def _ip_ban(path: str, status: int, body: Mapping[str, Any]) -> RateLimited:
 
 
 def _old_error(path: str, status: int, body: Any) -> DingTalkError | None:
-    kw = dict(family=OAPI, path=path, http_status=status)
+    kw = {"family": OAPI, "path": path, "http_status": status}
     if not isinstance(body, Mapping):
         return _by_status(path, status, f"non-JSON response (HTTP {status})", None, None, kw)
     request_id = body.get("request_id") or body.get("requestId")
@@ -129,7 +129,7 @@ def _errcode_88(message: str, body: Mapping[str, Any], kw: dict) -> DingTalkErro
 def _new_error(path: str, status: int, body: Any, headers: Mapping[str, str]) -> DingTalkError | None:
     if 200 <= status < 300:
         return None
-    kw = dict(family=API, path=path, http_status=status)
+    kw = {"family": API, "path": path, "http_status": status}
     request_id = headers.get("x-acs-request-id")
     code: str | None = None
     message = ""

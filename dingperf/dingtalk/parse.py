@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 
 from dingperf.dingtalk.quota import CHINA_TZ
@@ -127,6 +127,3 @@ def day_windows(start: date, end: date, days: int) -> Iterator[tuple[date, date]
         last = min(end, first + timedelta(days=days - 1))
         yield first, last
         first = last + timedelta(days=1)
-
-
-UTC = timezone.utc

@@ -43,7 +43,7 @@ def test_attendance_over_many_users_and_days_is_chunked_and_complete(company, cl
     first = last - timedelta(days=9)
     rows = list(client.attendance.list_results(userids, first, last))
     expected = state.attendance.results(userids, first, last)
-    key = lambda r: (r.userid, r.work_date, r.check_type)  # noqa: E731
+    key = lambda r: (r.userid, r.work_date, r.check_type)
     assert Counter(key(r) for r in rows) == Counter(
         (e["userId"], from_ms(e["workDate"]).date(), e["checkType"]) for e in expected)
     assert {r.time_result for r in rows} >= {"Normal", "Late"}

@@ -1,7 +1,7 @@
 """Typed methods: chunking to DingTalk's limits, paging, lenient parsing into frozen values."""
 
 import json
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import responses
@@ -59,7 +59,7 @@ def test_user_detail_hired_date_is_timezone_aware(client):
         "leader_in_dept": [{"dept_id": 3, "leader": "true"}, {"dept_id": 4, "leader": False}]}))
     user = client.contacts.get_user("u1")
     assert user.manager_userid == "m1" and user.leader_in_dept_ids == (3,)
-    assert user.hired_date == datetime(2020, 9, 13, 12, 26, 40, tzinfo=timezone.utc)
+    assert user.hired_date == datetime(2020, 9, 13, 12, 26, 40, tzinfo=UTC)
     assert user.hired_date.tzinfo is not None
 
 
@@ -92,7 +92,7 @@ def test_approval_ids_split_windows_of_120_days_and_follow_next_token(client):
                     json={"success": True, "result": {"list": ["p3"]}})
     client.rsps.add(responses.POST, f"{API}/v1.0/workflow/processes/instanceIds/query",
                     json={"success": True, "result": {"list": ["p3", "p4"]}})
-    start = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    start = datetime(2026, 1, 1, tzinfo=UTC)
     ids = list(client.workflow.iter_instance_ids("PROC-1", start, start + timedelta(days=200)))
     sent = bodies(client.rsps, "instanceIds/query")
     assert ids == ["p1", "p2", "p3", "p4"]
@@ -108,7 +108,7 @@ def test_approval_instance_parses_times_form_and_tasks(client):
         "operationRecords": [{"userId": "u1", "date": "2022-08-31T11:52Z", "type": "START_PROCESS_INSTANCE"}]}})
     inst = client.workflow.get_instance("pi-1")
     assert inst.is_approved and inst.form_value("sales") == "120000" and inst.form_value("销售额") == "120000"
-    assert inst.create_time == datetime(2022, 8, 31, 11, 52, tzinfo=timezone.utc)
+    assert inst.create_time == datetime(2022, 8, 31, 11, 52, tzinfo=UTC)
     assert inst.tasks[0].task_id == "9" and inst.operation_records[0].type == "START_PROCESS_INSTANCE"
 
 

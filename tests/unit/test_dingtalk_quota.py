@@ -50,7 +50,7 @@ def test_count_restarts_in_a_new_china_month():
 
 def test_count_is_persisted_and_reloaded_through_the_store():
     store = DictStore()
-    clock = lambda: at(2026, 11, 5)  # noqa: E731
+    clock = lambda: at(2026, 11, 5)
     first = QuotaCounter(5000, store=store, clock=clock)
     for _ in range(3):
         first.record("/attendance/list")
