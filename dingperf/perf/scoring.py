@@ -452,3 +452,28 @@ def compile_template(template: Template, raters: RaterConfig | None = None) -> S
 def score(template: Template, inp: ScoreInput, raters: RaterConfig | None = None) -> ScoreResult:
     """One-off convenience: compile and score (compile once with compile_template for bulk work)."""
     return Scorer(template, raters).score(inp)
+
+
+@dataclass(frozen=True, slots=True)
+class WhatIf:
+    """One employee under the current and a proposed template (PRODUCT.md §4.1 dry run)."""
+
+    employee_id: str
+    before: Decimal | None
+    after: Decimal | None
+    grade_before: str | None
+    grade_after: str | None
+
+    @property
+    def delta(self) -> Decimal | None:
+        """after − before, or None when either side is blocked."""
+        return None if self.before is None or self.after is None else self.after - self.before
+
+
+def what_if(current: Scorer, proposed: Scorer, inputs: Sequence[ScoreInput]) -> tuple[WhatIf, ...]:
+    """Dry-run a template change: score the same inputs with both scorers, nothing is stored."""
+    out = []
+    for inp in inputs:
+        a, b = current.score(inp), proposed.score(inp)
+        out.append(WhatIf(inp.employee_id, a.total, b.total, a.grade, b.grade))
+    return tuple(out)

@@ -203,3 +203,12 @@ def test_precomputed_achievement_is_clamped_and_weighted() -> None:
 
     inp = ScoreInput("u", actuals={"output": Measurement(D(95), achievement=D("1.35"), note="time-weighted")})
     assert score(single_item(), inp).total == D("120.0")
+
+
+def test_what_if_shows_the_effect_of_a_template_change() -> None:
+    from dingperf.perf.scoring import what_if
+
+    current, proposed = compile_template(scorecard()), compile_template(scorecard(form="linear", rule="min_max"))
+    (row,) = what_if(current, proposed, [scorecard_input()])
+    assert (row.before, row.after, row.delta, row.grade_before, row.grade_after) == (
+        D("100.0"), D("97.5"), D("-2.5"), "A", "A")
