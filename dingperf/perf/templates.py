@@ -201,6 +201,15 @@ class Template:
 
         An item may name a library indicator with {"ref": "..."}; `resolve` turns the ref into its dict.
         """
+        try:
+            return cls._from_dict(data, resolve)
+        except (KeyError, TypeError, AttributeError) as exc:
+            raise ValidationError(f"template {data.get('id', '?')!r} is malformed ({type(exc).__name__}: {exc}); "
+                                  "compare it with a library template in dingperf/perf/library/") from None
+
+    @classmethod
+    def _from_dict(cls, data: Mapping[str, object],
+                   resolve: Callable[[str], Mapping[str, object]] | None) -> Template:
         tid = str(data.get("id", ""))
         sections = tuple(_section_from_dict(tid, s, resolve) for s in data.get("sections", ()))  # type: ignore[attr-defined]
         _check_total(tid, sections)

@@ -131,3 +131,8 @@ def test_section_relative_weights_also_sum_to_exactly_one(sections: list[int]) -
     template = _template([{"code": f"s{n}", "weight": w, "items": [_item(f"a{n}", "33.3"), _item(f"b{n}", "66.7")]}
                           for n, w in enumerate(weights)])
     assert sum(i.weight for i in template.items) == D(1)
+
+
+def test_malformed_template_dict_is_a_validation_error() -> None:
+    with pytest.raises(ValidationError, match="malformed"):
+        _template([{"code": "kpi", "items": [_item("a", 100)]}], rounding={"digits": 2})
