@@ -11,6 +11,11 @@ from dingperf.store.tables.checkpoint import Checkpoint
 from dingperf.store.tables.inbox import InboxEvent, InboxSource, InboxStatus
 from dingperf.store.tables.org import Department, DepartmentBase, Employee, EmployeeBase
 from dingperf.store.tables.outbox import OutboxMessage, OutboxStatus
+from dingperf.store.tables.perf_cycles import PerfCycle
+from dingperf.store.tables.perf_inputs import PerfInput, PerfRating
+from dingperf.store.tables.perf_participants import PerfParticipant
+from dingperf.store.tables.perf_results import PerfResult
+from dingperf.store.tables.perf_templates import PerfTemplate
 from dingperf.store.tables.quota import QuotaUsage
 
 __all__ = [
@@ -29,6 +34,12 @@ __all__ = [
     "InboxStatus",
     "OutboxMessage",
     "OutboxStatus",
+    "PerfCycle",
+    "PerfInput",
+    "PerfParticipant",
+    "PerfRating",
+    "PerfResult",
+    "PerfTemplate",
     "QuotaUsage",
     "metadata",
 ]
