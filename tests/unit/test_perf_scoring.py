@@ -212,3 +212,30 @@ def test_what_if_shows_the_effect_of_a_template_change() -> None:
     (row,) = what_if(current, proposed, [scorecard_input()])
     assert (row.before, row.after, row.delta, row.grade_before, row.grade_after) == (
         D("100.0"), D("97.5"), D("-2.5"), "A", "A")
+
+
+def _overall_template(policy: str) -> object:
+    from dingperf.perf.templates import Template
+
+    return Template.from_dict({
+        "id": "overall", "version": 1, "name": "Overall", "rounding": {"places": 2},
+        "raters": {"weights": {"self": 10, "manager": 70, "peer": 20}, "policy": policy,
+                   "anonymous": ["peer"], "quorum": {"peer": 3}},
+        "sections": [{"code": "review", "name": "Review", "rated": True, "items": [
+            {"weight": 100, "indicator": {"kind": "behavioural", "code": "overall", "name": "Overall",
+                                          "scale": [{"value": "0", "label": "0"}, {"value": "100", "label": "100"}]}}]}],
+    })
+
+
+def _review(*peers: int) -> ScoreInput:
+    ratings = [RaterScores("u", "self", {"overall": D(90)}), RaterScores("m", "manager", {"overall": D(80)})]
+    ratings += [RaterScores(f"p{i}", "peer", {"overall": D(p)}) for i, p in enumerate(peers)]
+    return ScoreInput("u", ratings=ratings)
+
+
+@pytest.mark.parametrize(("policy", "peers", "expected"), [
+    ("renormalise", (78, 82, 86), "81.40"), ("renormalise", (), "81.25"), ("zero", (), "65.00"),
+    ("renormalise", (70, 90), "81.25"),  # two peers are below the quorum of 3: treated as missing
+])
+def test_product_2_4_rater_cases_through_the_whole_pipeline(policy: str, peers: tuple[int, ...], expected: str) -> None:
+    assert score(_overall_template(policy), _review(*peers)).total == D(expected)  # type: ignore[arg-type]
