@@ -1,0 +1,203 @@
+"""Scoring inputs: record indicator actuals, formula inputs, plus/minus items, vetoes and rater scores in
+bulk, and load them back per range of employees as ScoreInputs for the scorer."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Literal
+
+from sqlalchemy import Connection
+
+from dingperf.perf.errors import ValidationError
+from dingperf.perf.explanation import SourceRef
+from dingperf.perf.scoring import Measurement, RaterScores, ScoreInput
+from dingperf.services.cycles import get_cycle
+from dingperf.store.engine import Store
+from dingperf.store.perf_repositories import (
+    INPUTS,
+    RATINGS,
+    Binder,
+    dumps,
+    executemany,
+    load_input_rows,
+    load_rating_rows,
+    loads,
+    upsert_sql,
+)
+from dingperf.store.repositories.audit import append_audit
+from dingperf.store.types import utcnow
+
+InputKind = Literal["actual", "input", "adjustment", "veto"]
+KINDS = ("actual", "input", "adjustment", "veto")
+_TRUE = frozenset({"true", "1", "yes"})
+
+
+@dataclass(frozen=True, slots=True)
+class InputValue:
+    """One input of one employee: an indicator actual (None = 不适用 N/A), a formula input, a plus/minus
+    item (points, percent or occurrences) or a veto flag, with the records it came from."""
+
+    userid: str
+    code: str
+    value: object
+    kind: InputKind = "actual"
+    sources: tuple[SourceRef, ...] = ()
+    achievement: Decimal | None = None
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class RatingEntry:
+    """One rater's ratings (item code → rating or status) of one rated section for one employee."""
+
+    userid: str
+    rater_id: str
+    group: str
+    section: str
+    ratings: Mapping[str, object]
+
+
+def _text(value: object, what: str) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, Decimal)):
+        return str(value)
+    if isinstance(value, float):
+        return repr(value)
+    raise ValidationError(f"{what}: cannot store a {type(value).__name__}; give a number, a status or true/false")
+
+
+def record_inputs(store: Store, corp_id: str, cycle_id: str, values: Iterable[InputValue], *, actor: str = "system",
+                  now: datetime | None = None, batch_size: int = 10_000) -> int:
+    """Insert or replace inputs in bulk (one transaction per batch); one audit entry per call."""
+    get_cycle(store, corp_id, cycle_id)  # NotFound for an unknown cycle
+    now = now or utcnow()
+    cols = ("corp_id", "cycle_id", "userid", "kind", "code", "value", "achievement", "sources", "note",
+            "recorded_by", "recorded_at")
+    count = 0
+    batch: list[tuple[object, ...]] = []
+    with store.session() as s:
+        b = Binder(s.connection())
+    sql, at = upsert_sql(INPUTS, cols, cols[:5], b.placeholder), b.time(now)
+    codes: set[str] = set()
+    for v in values:
+        if v.kind not in KINDS:
+            raise ValidationError(f"input kind must be one of {KINDS}, got {v.kind!r} for {v.userid}/{v.code}")
+        sources = dumps([{"kind": r.kind, "id": r.id, "note": r.note} for r in v.sources]) if v.sources else None
+        batch.append((corp_id, cycle_id, v.userid, v.kind, v.code, _text(v.value, f"{v.userid}/{v.code}"),
+                      None if v.achievement is None else str(v.achievement), sources, v.note, actor, at))
+        codes.add(f"{v.kind}:{v.code}")
+        if len(batch) >= batch_size:
+            count += _flush(store, sql, batch)
+            batch = []
+    count += _flush(store, sql, batch)
+    with store.session() as s:
+        append_audit(session=s, corp_id=corp_id, actor=actor, action="inputs.record", subject=f"cycle:{cycle_id}",
+                     after={"rows": count, "codes": sorted(codes)[:50]}, at=now)
+    return count
+
+
+def record_ratings(store: Store, corp_id: str, cycle_id: str, entries: Iterable[RatingEntry], *,
+                   now: datetime | None = None, batch_size: int = 10_000) -> int:
+    """Insert or replace rater scores in bulk, one row per (employee, rater, section)."""
+    get_cycle(store, corp_id, cycle_id)
+    now = now or utcnow()
+    cols = ("corp_id", "cycle_id", "userid", "rater_id", "section", "rater_group", "ratings", "submitted_at")
+    with store.session() as s:
+        b = Binder(s.connection())
+    sql, at = upsert_sql(RATINGS, cols, cols[:5], b.placeholder), b.time(now)
+    count = 0
+    batch: list[tuple[object, ...]] = []
+    for e in entries:
+        ratings = {code: _text(r, f"rating of {code} by {e.rater_id}") for code, r in e.ratings.items()}
+        batch.append((corp_id, cycle_id, e.userid, e.rater_id, e.section, e.group, dumps(ratings), at))
+        if len(batch) >= batch_size:
+            count += _flush(store, sql, batch)
+            batch = []
+    return count + _flush(store, sql, batch)
+
+
+def _flush(store: Store, sql: str, batch: Sequence[tuple[object, ...]]) -> int:
+    if batch:
+        with store.session() as s:
+            executemany(s.connection(), sql, batch)
+    return len(batch)
+
+
+class InputLoader:
+    """Builds ScoreInputs from stored rows; repeated texts (ratings, values) are parsed once per load."""
+
+    def __init__(self) -> None:
+        self._values: dict[str | None, object] = {}
+        self._ratings: dict[str, dict[str, object]] = {}
+
+    def value(self, text: str | None) -> object:
+        """A stored value: Decimal when numeric, else the status text; None stays None (N/A)."""
+        try:
+            return self._values[text]
+        except KeyError:
+            pass
+        if len(self._values) > 50_000:
+            self._values.clear()  # bounded: a cycle of free-form decimals must not grow this forever
+        parsed: object = text
+        if text is not None:
+            try:
+                parsed = Decimal(text)
+            except InvalidOperation:
+                parsed = text
+        self._values[text] = parsed
+        return parsed
+
+    def ratings(self, raw: object) -> dict[str, object]:
+        """Parsed ratings of one row (shared between rows with identical text; never mutated)."""
+        if isinstance(raw, str):
+            hit = self._ratings.get(raw)
+            if hit is None:
+                if len(self._ratings) > 50_000:
+                    self._ratings.clear()
+                hit = self._ratings[raw] = {k: self.value(v) for k, v in loads(raw).items()}
+            return hit
+        return {k: self.value(v) for k, v in loads(raw).items()}
+
+    def load(self, conn: Connection, corp_id: str, cycle_id: str, userids: Sequence[str]) -> Iterator[ScoreInput]:
+        """ScoreInputs for `userids` (a slice of participant_ids, in database order): two range queries."""
+        if not userids:
+            return
+        first, last = userids[0], userids[-1]
+        fields: dict[str, tuple[dict[str, object], dict[str, object], dict[str, object], dict[str, object]]] = {}
+        index = {"actual": 0, "adjustment": 1, "veto": 2, "input": 3}
+        value = self.value
+        for userid, kind, code, text, achievement, sources, note in load_input_rows(conn, corp_id, cycle_id,
+                                                                                     first, last):
+            parts = fields.get(userid)
+            if parts is None:
+                parts = fields[userid] = ({}, {}, {}, {})
+            v: object = (text or "").lower() in _TRUE if kind == "veto" else value(text)
+            src = loads(sources) if sources is not None else None
+            if src or achievement is not None or note:
+                v = Measurement(v, tuple(SourceRef(str(r["kind"]), str(r["id"]), str(r.get("note", "")))
+                                         for r in src or ()),
+                                None if achievement is None else Decimal(achievement), note or "")
+            parts[index[kind]][code] = v
+        raters: dict[str, list[RaterScores]] = {}
+        previous: tuple[str, str] | None = None
+        for userid, rater_id, _section, group, ratings in load_rating_rows(conn, corp_id, cycle_id, first, last):
+            parsed = self.ratings(ratings)
+            mine = raters.setdefault(userid, [])
+            if previous == (userid, rater_id):  # the same rater rated a second section: merge the sections
+                merged = dict(mine[-1].ratings)
+                merged.update(parsed)
+                mine[-1] = RaterScores(rater_id, group, merged)
+            else:
+                mine.append(RaterScores(rater_id, group, parsed))
+            previous = (userid, rater_id)
+        empty: dict[str, object] = {}
+        for userid in userids:
+            actuals, adjustments, vetoes, inputs = fields.get(userid, (empty, empty, empty, empty))
+            yield ScoreInput(userid, actuals, tuple(raters.get(userid, ())), adjustments, vetoes, inputs)
+

@@ -1,0 +1,124 @@
+"""Bulk access to the performance tables: executemany upserts and range loads on the raw DBAPI cursor.
+
+Scoring a 100,000-person cycle must not pay ORM costs per row, so these helpers bind values themselves
+(exact decimals, UTC timestamps, JSON text) the way the SQLModel column types would, and use one SQL
+text for SQLite and PostgreSQL (`INSERT … ON CONFLICT (key) DO UPDATE`). They never commit.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Connection, Table
+
+from dingperf.store.tables.perf_inputs import PerfInput, PerfRating
+from dingperf.store.tables.perf_participants import PerfParticipant
+from dingperf.store.tables.perf_results import PerfResult
+
+INPUTS: Table = PerfInput.__table__  # type: ignore[assignment]
+RATINGS: Table = PerfRating.__table__  # type: ignore[assignment]
+PARTICIPANTS: Table = PerfParticipant.__table__  # type: ignore[assignment]
+RESULTS: Table = PerfResult.__table__  # type: ignore[assignment]
+
+# Columns a re-score rewrites; calibration, release and acknowledgement columns are left alone.
+RESULT_SCORE_COLUMNS = ("corp_id", "cycle_id", "userid", "template_id", "template_version", "status",
+                        "blocked_reason", "total", "unrounded", "grade", "veto", "sections", "adjustments",
+                        "rater_policy", "effective_weights", "explanation", "scored_at")
+RESULT_KEY = ("corp_id", "cycle_id", "userid")
+
+
+class Binder:
+    """Turns Python values into what the connection's DBAPI driver stores for our column types."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.sqlite = conn.dialect.name == "sqlite"
+        self.placeholder = "?" if self.sqlite else "%s"
+
+    def time(self, value: datetime | None) -> object:
+        """UTCDateTime as stored: naive UTC text on SQLite (SQLAlchemy's format), aware on PostgreSQL."""
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value.isoformat()} cannot be stored; pass an aware one")
+        value = value.astimezone(UTC)
+        return value.strftime("%Y-%m-%d %H:%M:%S.%f") if self.sqlite else value
+
+    def decimal(self, value: Decimal | None) -> object:
+        """Numeric as stored: text on SQLite (its driver cannot bind Decimal), Decimal on PostgreSQL."""
+        if value is None:
+            return None
+        return str(value) if self.sqlite else value
+
+
+def dumps(value: Any) -> str:
+    """Compact JSON text for a JSON column."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def loads(value: Any) -> Any:
+    """A JSON column read through a raw cursor: SQLite gives text, psycopg gives parsed objects."""
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def upsert_sql(table: Table, columns: Sequence[str], key: Sequence[str], placeholder: str,
+               *, frozen_when: str | None = None) -> str:
+    """INSERT … ON CONFLICT (key) DO UPDATE SET every non-key column (same text on SQLite and PostgreSQL).
+
+    `frozen_when` is a SQL condition on the existing row under which the update is skipped.
+    """
+    names = ", ".join(columns)
+    marks = ", ".join(placeholder for _ in columns)
+    updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c not in key)
+    sql = (f"INSERT INTO {table.name} ({names}) VALUES ({marks}) "
+           f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET {updates}")
+    if frozen_when:
+        sql += f" WHERE NOT ({frozen_when})"
+    return sql
+
+
+def executemany(conn: Connection, sql: str, rows: Sequence[tuple[Any, ...]]) -> None:
+    """Run one statement for many parameter tuples on the driver's executemany."""
+    if rows:
+        conn.exec_driver_sql(sql, list(rows))
+
+
+def participant_ids(conn: Connection, corp_id: str, cycle_id: str) -> list[str]:
+    """Userids of the cycle's participants in the database's own order (range loads rely on it)."""
+    b = Binder(conn)
+    sql = (f"SELECT userid FROM {PARTICIPANTS.name} WHERE corp_id = {b.placeholder} AND cycle_id = "
+           f"{b.placeholder} ORDER BY userid")
+    return [r[0] for r in conn.exec_driver_sql(sql, (corp_id, cycle_id))]
+
+
+def load_input_rows(conn: Connection, corp_id: str, cycle_id: str, first: str, last: str) -> Iterator[tuple]:  # type: ignore[type-arg]
+    """(userid, kind, code, value, achievement, sources, note) for participants first..last (inclusive)."""
+    p = Binder(conn).placeholder
+    sql = (f"SELECT userid, kind, code, value, achievement, sources, note FROM {INPUTS.name} "
+           f"WHERE corp_id = {p} AND cycle_id = {p} AND userid >= {p} AND userid <= {p}")
+    return iter(conn.exec_driver_sql(sql, (corp_id, cycle_id, first, last)))
+
+
+def load_rating_rows(conn: Connection, corp_id: str, cycle_id: str, first: str, last: str) -> Iterator[tuple]:  # type: ignore[type-arg]
+    """(userid, rater_id, section, rater_group, ratings) for participants first..last, in rater order."""
+    p = Binder(conn).placeholder
+    sql = (f"SELECT userid, rater_id, section, rater_group, ratings FROM {RATINGS.name} "
+           f"WHERE corp_id = {p} AND cycle_id = {p} AND userid >= {p} AND userid <= {p} "
+           "ORDER BY userid, rater_id")
+    return iter(conn.exec_driver_sql(sql, (corp_id, cycle_id, first, last)))
+
+
+def result_upsert_sql(conn: Connection) -> str:
+    """The upsert that persists scored rows; released results are frozen (re-scoring leaves them as released)."""
+    return upsert_sql(RESULTS, RESULT_SCORE_COLUMNS, RESULT_KEY, Binder(conn).placeholder,
+                      frozen_when=f"{RESULTS.name}.released_at IS NOT NULL")
+
+
+def result_insert_sql(conn: Connection, table: Table) -> str:
+    """A plain INSERT of the scored columns into `table` (the benchmark's storage-limit reference)."""
+    p = Binder(conn).placeholder
+    return (f"INSERT INTO {table.name} ({', '.join(RESULT_SCORE_COLUMNS)}) "
+            f"VALUES ({', '.join(p for _ in RESULT_SCORE_COLUMNS)})")
