@@ -32,7 +32,7 @@ class SandboxServer:
         """Serve HTTP on `port` and the Stream websocket gateway on `stream_port`; returns the base URL."""
         self.state.gateway.start(host, stream_port)
         self._http = make_server(host, port, create_app(self.state), threaded=True)
-        self._thread = threading.Thread(target=self._http.serve_forever, name="sandbox-http", daemon=True)
+        self._thread = threading.Thread(target=self._http.serve_forever, kwargs={"poll_interval": 0.05}, name="sandbox-http", daemon=True)
         self._thread.start()
         return self.base_url
 
