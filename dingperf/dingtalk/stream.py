@@ -14,7 +14,7 @@ import logging
 import random
 import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote_plus
@@ -32,8 +32,9 @@ CARD_CALLBACK_TOPIC = dingtalk_stream.CallbackHandler.TOPIC_CARD_CALLBACK
 CARD_CALLBACK_EVENT_TYPE = "card_callback"
 OPEN_PATH = "/v1.0/gateway/connections/open"
 
-EventSink = Callable[[WireEvent], None]
-"""Stores one event durably or raises; called in a worker thread, never on the event loop."""
+EventSink = Callable[[WireEvent], "Future[Any]"]
+"""Starts storing one event and returns at once (it runs on the event loop); the future resolves when the
+event is durable and raises if it could not be stored."""
 
 
 class StreamFormatError(ValueError):
@@ -57,7 +58,6 @@ class StreamSettings:
     backoff_max_s: float = 60.0
     healthy_after_s: float = 30.0  # a connection that lived this long resets the backoff
     http_timeout_s: float = 10.0
-    sink_threads: int = 32  # sinks mostly wait for a (group) commit; enough of them lets commits batch
     max_in_flight: int = 200
 
 
@@ -104,9 +104,9 @@ def event_ack(message_id: str, stored: bool, note: str) -> AckMessage:
 
 
 class _SinkEventHandler(dingtalk_stream.EventHandler):
-    def __init__(self, sink: EventSink, executor: ThreadPoolExecutor, corp_id: str) -> None:
+    def __init__(self, sink: EventSink, corp_id: str) -> None:
         super().__init__()
-        self._sink, self._executor, self._corp_id = sink, executor, corp_id
+        self._sink, self._corp_id = sink, corp_id
 
     async def raw_process(self, event_message: EventMessage) -> AckMessage:
         message_id = event_message.headers.message_id
@@ -117,7 +117,7 @@ class _SinkEventHandler(dingtalk_stream.EventHandler):
             log.warning("stream: dropping malformed event frame: %s", exc)
             return event_ack(message_id, True, f"malformed: {exc}")
         try:
-            await asyncio.get_running_loop().run_in_executor(self._executor, self._sink, wire)
+            await asyncio.wrap_future(self._sink(wire))
         except Exception as exc:  # noqa: BLE001 - any store failure must become a redelivery
             log.error("stream: could not store event %s (%s): %s; acking LATER", wire.event_id, wire.event_type, exc)
             return event_ack(message_id, False, "store failed, redeliver")
@@ -125,14 +125,14 @@ class _SinkEventHandler(dingtalk_stream.EventHandler):
 
 
 class _SinkCardHandler(dingtalk_stream.CallbackHandler):
-    def __init__(self, sink: EventSink, executor: ThreadPoolExecutor, corp_id: str) -> None:
+    def __init__(self, sink: EventSink, corp_id: str) -> None:
         super().__init__()
-        self._sink, self._executor, self._corp_id = sink, executor, corp_id
+        self._sink, self._corp_id = sink, corp_id
 
     async def process(self, message: CallbackMessage) -> tuple[int, Any]:
         try:
             wire = card_callback_from_message(message, self._corp_id)
-            await asyncio.get_running_loop().run_in_executor(self._executor, self._sink, wire)
+            await asyncio.wrap_future(self._sink(wire))
         except Exception as exc:  # noqa: BLE001
             log.error("stream: could not store card callback %s: %s", message.headers.message_id, exc)
             return AckMessage.STATUS_SYSTEM_EXCEPTION, {}
@@ -169,6 +169,8 @@ class _SupervisedClient(dingtalk_stream.DingTalkStreamClient):
         self.saw_disconnect = False
         self.connected = threading.Event()
         self.connections = 0
+        self.last_frame_at = 0.0
+        self.went_silent = False
 
     def open_connection(self) -> dict[str, Any]:
         # Same body as the SDK, but against our api_base and with a timeout (the SDK has neither).
@@ -193,7 +195,8 @@ class _SupervisedClient(dingtalk_stream.DingTalkStreamClient):
 
     async def run_one_connection(self, in_flight: asyncio.Semaphore, tasks: set[asyncio.Task]) -> str:
         """Open, receive until closed/silent/stopped; returns why it ended."""
-        conn = await asyncio.get_running_loop().run_in_executor(None, self.open_connection)
+        loop = asyncio.get_running_loop()
+        conn = await loop.run_in_executor(None, self.open_connection)
         uri = f"{conn['endpoint']}?ticket={quote_plus(conn['ticket'])}"
         self.saw_disconnect = False
         async with websockets.connect(uri, open_timeout=self.settings.http_timeout_s, close_timeout=2,
@@ -201,15 +204,16 @@ class _SupervisedClient(dingtalk_stream.DingTalkStreamClient):
             self.websocket = ws
             self.connections += 1
             self.connected.set()
+            # One watchdog task per connection rather than a timeout around every recv (that costs a task
+            # per frame): it closes the socket when nothing at all arrived for silence_timeout_s.
+            self.last_frame_at, self.went_silent = loop.time(), False
+            watchdog = asyncio.create_task(self._watch(ws))
             try:
-                while not self.stopping:
-                    try:
-                        raw = await asyncio.wait_for(ws.recv(), timeout=self.settings.silence_timeout_s)
-                    except TimeoutError:
-                        log.warning("stream: no frame for %.0fs; reconnecting", self.settings.silence_timeout_s)
-                        return "silent"
-                    except websockets.ConnectionClosed:
-                        return "disconnect" if self.saw_disconnect else "closed"
+                # A stop requested while connecting found no socket to close; honour it now.
+                if self.stopping:
+                    await ws.close()
+                async for raw in ws:
+                    self.last_frame_at = loop.time()
                     frame = json.loads(raw)
                     if frame.get("type") == "SYSTEM" and frame.get("headers", {}).get("topic") == "disconnect":
                         self.saw_disconnect = True
@@ -217,12 +221,30 @@ class _SupervisedClient(dingtalk_stream.DingTalkStreamClient):
                     task = asyncio.create_task(self.background_task(frame))
                     tasks.add(task)
                     task.add_done_callback(lambda t: (tasks.discard(t), in_flight.release()))
-                return "stopped"
+            except websockets.ConnectionClosed:
+                pass
             finally:
+                watchdog.cancel()
                 self.connected.clear()
                 if tasks:  # let stored-but-unacked frames send their acks before the socket goes
                     await asyncio.wait(set(tasks), timeout=2)
                 self.websocket = None
+        if self.stopping:
+            return "stopped"
+        if self.went_silent:
+            return "silent"
+        return "disconnect" if self.saw_disconnect else "closed"
+
+    async def _watch(self, ws: Any) -> None:
+        loop, limit = asyncio.get_running_loop(), self.settings.silence_timeout_s
+        while True:
+            quiet = loop.time() - self.last_frame_at
+            if quiet >= limit:
+                log.warning("stream: no frame for %.0fs; reconnecting", limit)
+                self.went_silent = True
+                await ws.close()
+                return
+            await asyncio.sleep(limit - quiet)
 
 
 class StreamConnection:
@@ -232,12 +254,11 @@ class StreamConnection:
                  rng: random.Random | None = None) -> None:
         self.settings = settings
         self._rng = rng or random.Random()
-        self._executor = ThreadPoolExecutor(max_workers=settings.sink_threads, thread_name_prefix="stream-sink")
         self._client = _SupervisedClient(settings)
-        self._client.register_all_event_handler(_SinkEventHandler(on_event, self._executor, settings.default_corp_id))
+        self._client.register_all_event_handler(_SinkEventHandler(on_event, settings.default_corp_id))
         if subscribe_cards:
             self._client.register_callback_handler(
-                CARD_CALLBACK_TOPIC, _SinkCardHandler(on_event, self._executor, settings.default_corp_id))
+                CARD_CALLBACK_TOPIC, _SinkCardHandler(on_event, settings.default_corp_id))
         self._loop: asyncio.AbstractEventLoop | None = None
         self._wake: asyncio.Event | None = None
         self._thread: threading.Thread | None = None
@@ -266,7 +287,6 @@ class StreamConnection:
             return
         loop.call_soon_threadsafe(self._request_stop)
         thread.join(timeout)
-        self._executor.shutdown(wait=False, cancel_futures=True)
         if thread.is_alive():
             raise RuntimeError(f"stream thread did not stop within {timeout}s")
 

@@ -42,14 +42,18 @@ class GroupCommitter:
                 self._thread = threading.Thread(target=self._run, args=(self._queue,), name=self._name, daemon=True)
                 self._thread.start()
 
-    def put(self, event: Event, timeout: float | None = None) -> bool:
-        """Store `event` with whatever else is waiting, and return once that transaction committed."""
+    def submit(self, event: Event) -> Future[bool]:
+        """Queue `event` without blocking; the future resolves (True new / False duplicate) once committed."""
         if self._closed:
             raise CommitterClosed("the inbox writer is closed; this process is shutting down")
         self._ensure_writer()
         done: Future[bool] = Future()
         self._queue.put((event, done))
-        return done.result(timeout)
+        return done
+
+    def put(self, event: Event, timeout: float | None = None) -> bool:
+        """Store `event` with whatever else is waiting, and return once that transaction committed."""
+        return self.submit(event).result(timeout)
 
     def close(self, timeout: float = 5.0) -> None:
         """Write what is queued, then stop the writer thread."""

@@ -6,12 +6,13 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from concurrent.futures import Future
 from datetime import UTC, datetime
 from typing import Any
 
 from dingperf.dingtalk.push import WireEvent
 from dingperf.dingtalk.stream import StreamConnection, StreamSettings
-from dingperf.events.event import Event
+from dingperf.events.event import Event, InvalidEvent
 from dingperf.events.group_commit import GroupCommitter
 from dingperf.events.inbox_store import SqlInbox
 from dingperf.events.leader import LeaderLock
@@ -23,20 +24,29 @@ LEADER_ROLE = "stream"
 
 
 class StreamRunner:
-    """Leader lock + StreamConnection + inbox insert. `start()` raises LeaderLockHeld if another runs."""
+    """Leader lock + StreamConnection + inbox insert. `start()` raises LeaderLockHeld if another runs.
 
-    def __init__(self, settings: StreamSettings, store: Callable[[Event], bool], database_url: str, *,
+    `submit(event)` must not block (it is called on the connection's event loop): it queues the insert and
+    returns a future that resolves once the event is durable, e.g. `GroupCommitter.submit`."""
+
+    def __init__(self, settings: StreamSettings, submit: Callable[[Event], Future[bool]], database_url: str, *,
                  lock_wait_s: float | None = 0.0) -> None:
         self.settings = settings
-        self._store = store
+        self._submit = submit
         self._lock = LeaderLock(database_url, LEADER_ROLE)
         self._lock_wait_s = lock_wait_s
         self.connection: StreamConnection | None = None
 
-    def _sink(self, wire: WireEvent) -> None:
-        event = from_wire(wire, "stream", received_at=datetime.now(UTC))
-        fresh = self._store(event)
-        log.debug("stream: %s %s %s", event.event_type, event.event_id, "stored" if fresh else "duplicate")
+    def _sink(self, wire: WireEvent) -> Future[bool]:
+        try:
+            event = from_wire(wire, "stream", received_at=datetime.now(UTC))
+        except InvalidEvent as exc:
+            # Redelivery cannot fix a frame our event value refuses; ack it and say so loudly.
+            log.error("stream: dropping event %s (%s): %s", wire.event_id, wire.event_type, exc)
+            dropped: Future[bool] = Future()
+            dropped.set_result(False)
+            return dropped
+        return self._submit(event)
 
     def start(self) -> None:
         """Take the leader lock (waiting up to lock_wait_s) and open the connection in its own thread."""
@@ -76,4 +86,4 @@ def stream_settings_for(settings: Any, **overrides: Any) -> StreamSettings:
 def stream_runner_for(settings: Any, store: Any, **overrides: Any) -> StreamRunner:
     """The runner `dingperf serve stream` starts: the configured app, group-committing into `store`'s inbox."""
     committer = GroupCommitter(SqlInbox(store).put_many, name="stream-inbox-writer")
-    return StreamRunner(stream_settings_for(settings, **overrides), committer.put, settings.database.url)
+    return StreamRunner(stream_settings_for(settings, **overrides), committer.submit, settings.database.url)

@@ -10,6 +10,7 @@ import requests
 
 from dingperf.dingtalk.stream import CARD_CALLBACK_TOPIC, StreamSettings
 from dingperf.events.event import Event
+from dingperf.events.group_commit import GroupCommitter
 from dingperf.events.inbox_store import SqlInbox
 from dingperf.events.leader import LeaderLockHeld
 from dingperf.events.stream_runner import StreamRunner
@@ -28,8 +29,9 @@ def settings_for(sandbox, **overrides) -> StreamSettings:
 def start_runner(sandbox, store, db_url) -> Iterator[Callable[..., StreamRunner]]:
     runners: list[StreamRunner] = []
 
-    def start(store_fn: Callable[[Event], bool] | None = None, **overrides) -> StreamRunner:
-        runner = StreamRunner(settings_for(sandbox, **overrides), store_fn or SqlInbox(store).put, db_url)
+    def start(write_many: Callable[[list[Event]], list[bool]] | None = None, **overrides) -> StreamRunner:
+        committer = GroupCommitter(write_many or SqlInbox(store).put_many)
+        runner = StreamRunner(settings_for(sandbox, **overrides), committer.submit, db_url)
         runner.start()
         runners.append(runner)
         return runner
@@ -82,10 +84,10 @@ def test_gateway_subscriptions_cover_all_events_and_card_callbacks(sandbox, star
 def test_store_failure_acks_later_and_the_redelivery_is_stored(sandbox, store, start_runner):
     inbox, failures = SqlInbox(store), [RuntimeError("database is locked")]
 
-    def flaky_store(event: Event) -> bool:
+    def flaky_store(events: list[Event]) -> list[bool]:
         if failures:
             raise failures.pop()
-        return inbox.put(event)
+        return inbox.put_many(events)
 
     start_runner(flaky_store).connection.wait_connected(10)
     event_id = push_raw(sandbox)
@@ -142,17 +144,17 @@ def test_card_callback_is_stored_as_an_event(sandbox, store, start_runner):
 
 def test_only_one_stream_connection_per_installation(sandbox, store, db_url, start_runner):
     start_runner()
-    second = StreamRunner(settings_for(sandbox), SqlInbox(store).put, db_url)
+    second = StreamRunner(settings_for(sandbox), GroupCommitter(SqlInbox(store).put_many).submit, db_url)
     with pytest.raises(LeaderLockHeld, match="stream"):
         second.start()
 
 
 def test_stop_closes_the_connection_and_frees_the_leader_lock(sandbox, store, db_url):
-    runner = StreamRunner(settings_for(sandbox), SqlInbox(store).put, db_url)
+    runner = StreamRunner(settings_for(sandbox), GroupCommitter(SqlInbox(store).put_many).submit, db_url)
     runner.start()
     assert runner.connection.wait_connected(10)
     runner.stop()
     poll_until(lambda: not live_connections(sandbox))
-    again = StreamRunner(settings_for(sandbox), SqlInbox(store).put, db_url)
+    again = StreamRunner(settings_for(sandbox), GroupCommitter(SqlInbox(store).put_many).submit, db_url)
     again.start()
     again.stop()
