@@ -253,7 +253,7 @@ class Directory:
             if "parent_id" in changes and changes["parent_id"] != dept.parent_id:
                 new_parent = changes["parent_id"]
                 self.department(new_parent)
-                if dept_id == ROOT_DEPT_ID or new_parent in self._subtree(dept_id):
+                if dept_id == ROOT_DEPT_ID or new_parent in self.subtree_ids(dept_id):
                     raise DirectoryError(f"department {dept_id} cannot move under its own subtree")
                 self._children[dept.parent_id].remove(dept_id)
                 self._children[new_parent].append(dept_id)
@@ -275,10 +275,12 @@ class Directory:
             del self.departments[dept_id], self._children[dept_id], self._members[dept_id]
             return dept
 
-    def _subtree(self, dept_id: int) -> set[int]:
-        seen, stack = set(), [dept_id]
-        while stack:
-            current = stack.pop()
-            seen.add(current)
-            stack.extend(self._children.get(current, []))
-        return seen
+    def subtree_ids(self, dept_id: int) -> set[int]:
+        """`dept_id` and every department below it."""
+        with self.lock:
+            seen, stack = set(), [dept_id]
+            while stack:
+                current = stack.pop()
+                seen.add(current)
+                stack.extend(self._children.get(current, []))
+            return seen

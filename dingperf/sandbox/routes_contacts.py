@@ -168,7 +168,7 @@ def department_get() -> Response:
     state = sandbox_state()
     dept = _department(int_param(params(), "dept_id", low=1))
     with state.lock:
-        subtree = state.directory._subtree(dept.dept_id)
+        subtree = state.directory.subtree_ids(dept.dept_id)
         members = {u for d in subtree for u in state.directory.member_ids(d)}
         direct = state.directory.member_ids(dept.dept_id)
         result = _compact(
