@@ -255,3 +255,25 @@ def test_pushes_that_failed_three_times_are_drained_from_the_failed_list_once(sa
     assert (row.source, row.event_type, row.payload["data"]["processInstanceId"]) == (
         "failed_list", "bpms_instance_change", "pi-42")
     assert drain_failed_pushes(client.callbacks.failed_pushes(), inbox.put, app.corp_id).fetched == 0
+
+
+def test_worker_killed_mid_batch_then_restarted_loses_and_duplicates_nothing(sandbox, store, start_intake):
+    from datetime import UTC, datetime, timedelta
+
+    from dingperf.events.worker import WorkerSettings
+
+    configure_push(sandbox, start_intake().url)
+    pushed = [push_raw(sandbox, data={"timeStamp": "1700000000000", "userId": [f"u{n}"]}) for n in range(8)]
+    poll_until(lambda: len(stored(store)) == 8)
+    handled: list[str] = []
+    router = Router()
+    router.register("user_add_org", lambda ev, ctx: handled.append(ev.event_id))
+    inbox = SqlInbox(store)
+    crashed_batch = inbox.claim(limit=5, now=datetime.now(UTC), lease_s=60)  # claimed, then the process died
+    assert len(crashed_batch) == 5
+    later = datetime.now(UTC) + timedelta(seconds=61)  # after the dead worker's lease ran out
+    restarted = InboxWorker(inbox, router, clock=lambda: later, settings=WorkerSettings(lease_s=60))
+    while restarted.run_once().claimed:
+        pass
+    assert sorted(handled) == sorted(pushed)
+    assert {row.status for row in stored(store).values()} == {"done"}
