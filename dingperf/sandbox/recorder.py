@@ -9,7 +9,7 @@ from typing import Any
 
 from flask import Flask, Response, g, request
 
-MAX_RECORDS = 200_000  # enough for a 10,000-employee sync; the oldest fall off after that
+MAX_RECORDS = 100_000  # enough for a 10,000-employee sync; the oldest fall off after that
 
 
 @dataclass(frozen=True)
