@@ -106,8 +106,8 @@ def calibrate_result(store: Store, corp_id: str, cycle_id: str, userid: str, *, 
             raise ValidationError(f"cannot calibrate {userid}: the score is blocked ({row.blocked_reason})")
         if row.released_at is not None:
             raise ValidationError(f"results of cycle {cycle_id} were released; change {userid} through an appeal")
-        before = {"grade": row.calibrated_grade or row.grade, "total": str(_total(row.calibrated_total)
-                                                                           or _total(row.total))}
+        current = _stored(row)
+        before = {"grade": current.final_grade, "total": str(current.final_total)}
         row.calibrated_grade, row.calibrated_total = grade, total
         row.calibration_reason, row.calibrated_by, row.calibrated_at = reason, by, now
         s.add(row)

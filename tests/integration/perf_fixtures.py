@@ -27,7 +27,7 @@ def worked_scorecard_cycle(store: Store) -> None:
     add_participants(store, CORP, CYCLE, people, now=NOW)
     values = []
     for userid in people:
-        values.append(InputValue(userid, "revenue", Decimal("1300")))
+        values.append(InputValue(userid, "revenue", Decimal(1300)))
         values.append(InputValue(userid, "return_rate", Decimal("2.5")))
     values.append(InputValue("u-late", "late_over_3", 1, kind="adjustment",
                              sources=tuple(_late(i) for i in range(4)), note="4 × Late in the cycle"))
