@@ -11,6 +11,7 @@ import click
 from dingperf.commands._common import config_option
 from dingperf.commands.config import config_group
 from dingperf.commands.db import db_group
+from dingperf.commands.explain import explain_command
 from dingperf.commands.inbox import inbox_group
 from dingperf.commands.init import init_command
 from dingperf.commands.sandbox import sandbox_command
@@ -28,3 +29,4 @@ main.add_command(config_group)
 main.add_command(db_group)
 main.add_command(sandbox_command)
 main.add_command(inbox_group)
+main.add_command(explain_command)
