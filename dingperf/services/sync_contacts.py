@@ -1,0 +1,329 @@
+"""Full address-book sync: every department and employee into the store, resumable, writing only changes.
+
+The tree walk (contacts_walk.py) runs the four address-book APIs side by side; this module is its one
+writer. It commits in batches and, in the same transaction, a checkpoint naming the departments and users
+already written, so a crashed sync continues where it stopped and ends with the same rows. At the end,
+employees no longer in the org are deactivated (history kept) and vanished departments marked removed.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import time
+from collections import Counter
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from dingperf.services.contacts_walk import (
+    DeptDone,
+    DeptGone,
+    TreeWalk,
+    UserFetched,
+    UserGone,
+    WalkFailed,
+    WalkFinished,
+)
+from dingperf.services.org_mapping import (
+    DeptFacts,
+    ManagerSource,
+    UnknownDepartment,
+    choose_manager,
+    department_row,
+    employee_row,
+    facts_of,
+)
+from dingperf.store.engine import Store
+from dingperf.store.repositories import (
+    clear_checkpoint,
+    deactivate_employee,
+    load_checkpoint,
+    remove_department,
+    save_checkpoint,
+    upsert_department,
+    upsert_employees,
+)
+from dingperf.store.tables.org import Department, Employee, EmployeeBase
+
+log = logging.getLogger(__name__)
+
+CHECKPOINT = "sync.contacts"
+STALE_CHECKPOINT = timedelta(days=1)  # older progress describes an org that has moved on: start over
+
+
+@dataclass(frozen=True)
+class SyncProgress:
+    """Where a running sync is; passed to `on_progress` after every committed batch."""
+
+    departments_done: int
+    users_done: int
+    users_seen: int
+
+
+@dataclass(frozen=True)
+class ContactsSyncOptions:
+    """Tuning and hooks. `on_progress` runs after each commit; an exception from it aborts the sync
+    (its checkpoint stays, so the next run resumes)."""
+
+    workers_per_api: int = 4
+    user_workers: int | None = None  # threads for user/get (default 2 × workers_per_api)
+    batch_size: int = 500
+    flush_s: float = 1.0
+    resume: bool = True
+    on_progress: Callable[[SyncProgress], None] | None = None
+    progress_bar: bool = False
+
+
+@dataclass(frozen=True)
+class ContactsSyncSummary:
+    """What a full sync did; `calls` is HTTP requests per DingTalk API path during the sync."""
+
+    departments: int
+    users: int
+    created: int
+    updated: int
+    unchanged: int
+    deactivated: int
+    departments_created: int
+    departments_updated: int
+    departments_removed: int
+    managers: Mapping[str, int]
+    calls: Mapping[str, int]
+    duration_s: float
+    resumed: bool
+
+    def as_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["managers"], out["calls"] = dict(self.managers), dict(self.calls)
+        return out
+
+
+@dataclass
+class _State:
+    """The checkpointed progress of one run (JSON-safe through `dump`/`load`)."""
+
+    started_at: datetime
+    depts: dict[int, tuple[tuple[int, ...], tuple[str, ...]]] = field(default_factory=dict)
+    gone_depts: set[int] = field(default_factory=set)
+    users_done: set[str] = field(default_factory=set)
+    gone_users: set[str] = field(default_factory=set)
+    counts: Counter[str] = field(default_factory=Counter)
+
+    def dump(self) -> dict[str, Any]:
+        return {"started_at": self.started_at.isoformat(),
+                "depts": {str(d): [list(c), list(m)] for d, (c, m) in self.depts.items()},
+                "gone_depts": sorted(self.gone_depts), "users_done": sorted(self.users_done),
+                "gone_users": sorted(self.gone_users), "counts": dict(self.counts)}
+
+    @classmethod
+    def load(cls, raw: Mapping[str, Any]) -> _State:
+        return cls(started_at=datetime.fromisoformat(raw["started_at"]),
+                   depts={int(d): (tuple(c), tuple(m)) for d, (c, m) in raw["depts"].items()},
+                   gone_depts=set(raw["gone_depts"]), users_done=set(raw["users_done"]),
+                   gone_users=set(raw["gone_users"]), counts=Counter(raw.get("counts", {})))
+
+
+def sync_contacts(*, store: Store, client: Any, corp_id: str, options: ContactsSyncOptions | None = None,
+                  now: datetime | None = None) -> ContactsSyncSummary:
+    """Sync every department and employee of the org; resumes an interrupted run unless options.resume
+    is False. Raises what DingTalk or the store raised (the checkpoint then stays for the next run)."""
+    options = options or ContactsSyncOptions()
+    began, calls_before = time.perf_counter(), dict(client.stats().calls)
+    state, resumed = _start_state(store, corp_id, options, now or datetime.now(UTC))
+    run = _Writer(store, corp_id, state, options)
+    with run.progress_display():
+        run.run(client)
+        run.finish()
+    calls_after = client.stats().calls
+    calls = {p: n - calls_before.get(p, 0) for p, n in calls_after.items() if n - calls_before.get(p, 0)}
+    c = state.counts
+    return ContactsSyncSummary(
+        departments=len(state.depts), users=len(run.live_users()), created=c["created"], updated=c["updated"],
+        unchanged=c["unchanged"], deactivated=c["deactivated"], departments_created=c["dept_created"],
+        departments_updated=c["dept_updated"], departments_removed=c["dept_removed"],
+        managers={s.value: c[f"manager_{s.value}"] for s in ManagerSource}, calls=calls,
+        duration_s=round(time.perf_counter() - began, 3), resumed=resumed)
+
+
+def _start_state(store: Store, corp_id: str, options: ContactsSyncOptions, now: datetime) -> tuple[_State, bool]:
+    with store.session() as s:
+        raw = load_checkpoint(session=s, corp_id=corp_id, name=CHECKPOINT)
+    if raw is not None and options.resume:
+        state = _State.load(raw)
+        if now - state.started_at <= STALE_CHECKPOINT:
+            log.info("sync contacts: resuming the run started %s (%d departments, %d users already written)",
+                     state.started_at.isoformat(), len(state.depts), len(state.users_done))
+            return state, True
+        log.info("sync contacts: ignoring a checkpoint from %s (older than %s)", state.started_at, STALE_CHECKPOINT)
+    return _State(started_at=now), False
+
+
+class _Writer:
+    """Drains the walk's messages into the store in batches; owns the checkpoint."""
+
+    def __init__(self, store: Store, corp_id: str, state: _State, options: ContactsSyncOptions) -> None:
+        self.store, self.corp_id, self.state, self.options = store, corp_id, state, options
+        self.facts: dict[int, DeptFacts] = {}
+        self.pending_depts: list[DeptDone] = []
+        self.pending_users: list[Any] = []  # UserDetail values waiting to be written
+        self.deferred: list[Any] = []  # users whose manager fallback needs a department not known yet
+        self.walk_finished = False
+        self._bar: Any = None
+        if state.depts:
+            self._load_known_facts()
+
+    def _load_known_facts(self) -> None:
+        ids = list(self.state.depts)
+        with self.store.session() as s:
+            rows = s.exec(select(Department).where(Department.corp_id == self.corp_id,
+                                                   col(Department.dept_id).in_(ids)))
+            for row in rows:
+                self.facts[row.dept_id] = DeptFacts(row.parent_id, tuple(row.leader_userids))
+
+    # ---- the loop --------------------------------------------------------------------------------
+
+    def run(self, client: Any) -> None:
+        walk = TreeWalk(client, workers_per_api=self.options.workers_per_api, user_workers=self.options.user_workers,
+                        known=self.state.depts, skip_users=self.state.users_done | self.state.gone_users)
+        walk.start()
+        last_flush = time.monotonic()
+        try:
+            while True:
+                timeout = max(0.0, self.options.flush_s - (time.monotonic() - last_flush))
+                try:
+                    message = walk.messages.get(timeout=timeout)
+                except queue.Empty:
+                    message = None
+                if isinstance(message, WalkFailed):
+                    raise message.error
+                if isinstance(message, WalkFinished):
+                    self.walk_finished = True
+                    self.flush()
+                    return
+                self._take(message)
+                waiting = len(self.pending_users) + len(self.pending_depts)
+                if waiting >= self.options.batch_size or time.monotonic() - last_flush >= self.options.flush_s:
+                    self.flush()
+                    last_flush = time.monotonic()
+        except BaseException:
+            walk.stop()
+            raise
+        finally:
+            walk.close()
+
+    def _take(self, message: Any) -> None:
+        if isinstance(message, DeptDone):
+            self.facts[message.detail.dept_id] = facts_of(message.detail)
+            self.pending_depts.append(message)
+            self._advance("departments")
+        elif isinstance(message, UserFetched):
+            self.pending_users.append(message.detail)
+            self._advance("users")
+        elif isinstance(message, UserGone):
+            self.state.gone_users.add(message.userid)
+            self._advance("users")
+        elif isinstance(message, DeptGone):
+            self.state.gone_depts.add(message.dept_id)
+
+    # ---- batches ---------------------------------------------------------------------------------
+
+    def flush(self) -> None:
+        """Write what arrived, plus the checkpoint, in one transaction; then tell `on_progress`."""
+        users, self.pending_users = self.deferred + self.pending_users, []
+        depts, self.pending_depts = self.pending_depts, []
+        rows, self.deferred = self._rows_ready(users)
+        if not (rows or depts or self.walk_finished):
+            return
+        with self.store.session() as s:
+            for done in depts:
+                self._write_department(s, done)
+            self._write_employees(s, rows)
+            save_checkpoint(session=s, corp_id=self.corp_id, name=CHECKPOINT, value=self.state.dump())
+        if self.options.on_progress is not None:
+            self.options.on_progress(SyncProgress(len(self.state.depts), len(self.state.users_done),
+                                                  len(self.live_users())))
+
+    def _rows_ready(self, users: list[Any]) -> tuple[list[tuple[EmployeeBase, ManagerSource]], list[Any]]:
+        ready, later = [], []
+        for user in users:
+            try:
+                choice = choose_manager(user, self.facts.get, strict=not self.walk_finished)
+            except UnknownDepartment:
+                later.append(user)
+                continue
+            ready.append((employee_row(user, choice.userid), choice.source))
+        return ready, later
+
+    def _write_department(self, s: Session, done: DeptDone) -> None:
+        dept_id = done.detail.dept_id
+        existed = s.get(Department, (dept_id, self.corp_id)) is not None
+        if upsert_department(session=s, corp_id=self.corp_id, department=department_row(done.detail)):
+            self.state.counts["dept_updated" if existed else "dept_created"] += 1
+        self.state.depts[dept_id] = (done.children, done.members)
+
+    def _write_employees(self, s: Session, rows: list[tuple[EmployeeBase, ManagerSource]]) -> None:
+        if not rows:
+            return
+        ids = [row.userid for row, _ in rows]
+        existing = set(s.exec(select(Employee.userid).where(Employee.corp_id == self.corp_id,
+                                                            col(Employee.userid).in_(ids))))
+        changed = upsert_employees(session=s, corp_id=self.corp_id, employees=[row for row, _ in rows],
+                                   now=self.state.started_at)
+        created = len(set(ids) - existing)
+        c = self.state.counts
+        c["created"] += created
+        c["updated"] += changed - created
+        c["unchanged"] += len(rows) - changed
+        for row, source in rows:
+            c[f"manager_{source.value}"] += 1
+            self.state.users_done.add(row.userid)
+
+    # ---- the end ---------------------------------------------------------------------------------
+
+    def live_users(self) -> set[str]:
+        members = {u for _, m in self.state.depts.values() for u in m}
+        return members - self.state.gone_users
+
+    def finish(self) -> None:
+        """Deactivate employees and remove departments DingTalk no longer has; drop the checkpoint."""
+        live_users, live_depts = self.live_users(), set(self.state.depts)
+        when = self.state.started_at
+        with self.store.session() as s:
+            active = s.exec(select(Employee.userid).where(Employee.corp_id == self.corp_id,
+                                                          col(Employee.active).is_(True)))
+            for userid in sorted(set(active) - live_users):
+                if deactivate_employee(session=s, corp_id=self.corp_id, userid=userid, departed_at=when):
+                    self.state.counts["deactivated"] += 1
+            current = s.exec(select(Department.dept_id).where(Department.corp_id == self.corp_id,
+                                                              col(Department.active).is_(True)))
+            for dept_id in sorted(set(current) - live_depts):
+                if remove_department(session=s, corp_id=self.corp_id, dept_id=dept_id, removed_at=when):
+                    self.state.counts["dept_removed"] += 1
+            clear_checkpoint(session=s, corp_id=self.corp_id, name=CHECKPOINT)
+
+    # ---- progress bar ----------------------------------------------------------------------------
+
+    def progress_display(self) -> Any:
+        from contextlib import nullcontext
+
+        if not self.options.progress_bar:
+            return nullcontext()
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        progress = Progress(TextColumn("{task.description:<12}"), BarColumn(), MofNCompleteColumn(),
+                            TimeElapsedColumn(), transient=False)
+        self._bar = {
+            "progress": progress,
+            "departments": progress.add_task("departments", total=None, completed=len(self.state.depts)),
+            "users": progress.add_task("users", total=None,
+                                       completed=len(self.state.users_done) + len(self.state.gone_users)),
+        }
+        return progress
+
+    def _advance(self, what: str) -> None:
+        if self._bar is not None:
+            self._bar["progress"].advance(self._bar[what])
