@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from collections import deque
 from dataclasses import asdict, dataclass
@@ -9,6 +10,8 @@ from typing import Any
 
 from flask import Flask, Response, g, request
 
+_SMALL_BODY = 4096
+_ERRCODE = re.compile(rb'^\{[^{]*?"errcode":\s*(-?\d+)')
 MAX_RECORDS = 100_000  # enough for a 10,000-employee sync; the oldest fall off after that
 
 
@@ -75,10 +78,17 @@ def install_recorder(app: Flask) -> None:
         errcode: int | None = None
         code: str | None = None
         if resp.is_json and not resp.direct_passthrough:
-            body = resp.get_json(silent=True)
-            if isinstance(body, dict):
-                errcode = body.get("errcode") if isinstance(body.get("errcode"), int) else None
-                code = body.get("code") if isinstance(body.get("code"), str) else None
+            raw = resp.get_data()
+            if resp.status_code < 400 and len(raw) > _SMALL_BODY:
+                # A big 2xx body is a success page (user/list, attendance); re-parsing it for one
+                # number would double the cost of every page, so read the top-level errcode only.
+                found = _ERRCODE.search(raw)
+                errcode = int(found.group(1)) if found else None
+            else:
+                body = resp.get_json(silent=True)
+                if isinstance(body, dict):
+                    errcode = body.get("errcode") if isinstance(body.get("errcode"), int) else None
+                    code = body.get("code") if isinstance(body.get("code"), str) else None
         status = 0 if g.get("sandbox_fault") == "reset" else resp.status_code
         state.recorder.add(
             time=state.clock.now(),

@@ -159,3 +159,10 @@ def test_get_on_a_post_only_endpoint_is_43002(company_sandbox):
 def test_address_book_calls_need_a_token(company_sandbox):
     resp = requests.post(f"{company_sandbox.base_url}/topapi/v2/user/get", json={"userid": "x"})
     assert resp.json()["errcode"] == 41001
+
+
+def test_recorder_notes_errcode_zero_for_a_full_page(company_sandbox):
+    dept_id = _largest_dept(company_sandbox)
+    _oapi(company_sandbox, "/topapi/v2/user/list", {"dept_id": dept_id, "cursor": 0, "size": 100})
+    records = requests.get(f"{company_sandbox.base_url}/_sandbox/requests", params={"path": "/topapi/v2/user/list"}).json()
+    assert [(r["status"], r["errcode"]) for r in records["requests"]] == [(200, 0)]
