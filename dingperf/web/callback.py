@@ -48,11 +48,12 @@ def _empty(status: int) -> Response:
 def callback_blueprint(settings: CallbackSettings, store: EventStore, *,
                        now: Callable[[], float] = time.time) -> Blueprint:
     """A blueprint serving POST /dingtalk/callback that hands each accepted event to `store`."""
-    crypto = CallbackCrypto(settings.token, settings.aes_key, settings.app_key)
+    # Console subscriptions seal with the AppKey, register_call_back ones with the corpId (DINGTALK.md §10.3).
+    cryptos = [CallbackCrypto(settings.token, settings.aes_key, owner) for owner in (settings.app_key, settings.corp_id)]
     pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="callback-store")
     bp = Blueprint("dingtalk_callback", __name__)
 
-    def sealed_success() -> Response:
+    def sealed_success(crypto: CallbackCrypto) -> Response:
         return jsonify(crypto.seal_success())
 
     @bp.post("/dingtalk/callback")
@@ -60,13 +61,14 @@ def callback_blueprint(settings: CallbackSettings, store: EventStore, *,
         try:
             check_size(request.content_length, settings.gate.max_body_bytes)
             raw = request.stream.read(settings.gate.max_body_bytes + 1)
-            decrypted = open_push(request.args, raw, crypto, now_s=now(), settings=settings.gate)
+            opened = open_push(request.args, raw, cryptos, now_s=now(), settings=settings.gate)
         except Rejected as exc:
             log.info("callback refused from %s: %s", request.remote_addr, exc.reason)
             return _empty(exc.status)
+        decrypted = opened.payload
         if push.is_check_url(decrypted):
             log.info("callback: answered check_url")
-            return sealed_success()
+            return sealed_success(opened.crypto)
         try:
             event = from_http_push(decrypted, settings.corp_id)
         except (push.PushFormatError, InvalidEvent) as exc:
@@ -87,7 +89,7 @@ def callback_blueprint(settings: CallbackSettings, store: EventStore, *,
             log.error("callback: could not store %s (%s): %s", event.event_id, event.event_type, exc)
             return _empty(503)
         log.debug("callback: %s %s %s", event.event_type, event.event_id, "stored" if fresh else "duplicate")
-        return sealed_success()
+        return sealed_success(opened.crypto)
 
     return bp
 

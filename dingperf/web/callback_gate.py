@@ -3,7 +3,7 @@ replay window, signature over the raw `encrypt` value, decryption and owner key 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,9 +36,18 @@ def check_size(content_length: int | None, max_body_bytes: int) -> None:
         raise Rejected(413, f"body of {content_length} bytes exceeds the {max_body_bytes}-byte cap")
 
 
-def open_push(args: Mapping[str, str], raw_body: bytes, crypto: CallbackCrypto, *, now_s: float,
-              settings: GateSettings) -> dict[str, Any]:
-    """Verify and decrypt one push; returns the decrypted JSON object or raises Rejected."""
+@dataclass(frozen=True)
+class OpenedPush:
+    """A verified, decrypted push and the crypto (owner key) it was sealed with; reply with the same."""
+
+    payload: dict[str, Any]
+    crypto: CallbackCrypto
+
+
+def open_push(args: Mapping[str, str], raw_body: bytes, cryptos: Sequence[CallbackCrypto], *, now_s: float,
+              settings: GateSettings) -> OpenedPush:
+    """Verify and decrypt one push. `cryptos` share token and aes_key and differ only in owner key (AppKey for
+    console subscriptions, corpId for register_call_back, §10.3); the first whose owner key matches wins."""
     if len(raw_body) > settings.max_body_bytes:
         raise Rejected(413, f"body exceeds the {settings.max_body_bytes}-byte cap")
     try:
@@ -55,16 +64,18 @@ def open_push(args: Mapping[str, str], raw_body: bytes, crypto: CallbackCrypto, 
     except push.PushFormatError as exc:
         raise Rejected(400, f"bad body: {exc.reason}") from exc
     try:
-        crypto.verify(query.signature, query.timestamp, query.nonce, encrypted)
+        cryptos[0].verify(query.signature, query.timestamp, query.nonce, encrypted)
     except CryptoError as exc:
         raise Rejected(401, f"signature check failed ({exc.code})") from exc
-    try:
-        plaintext = crypto.decrypt(encrypted)
-    except CryptoError as exc:
-        if exc.code == _OWNER_KEY_MISMATCH:
-            raise Rejected(403, "owner key does not match this app's AppKey") from exc
-        raise Rejected(400, f"undecryptable ({exc.code}: {exc.reason})") from exc
-    try:
-        return push.decode_json_object(plaintext)
-    except push.PushFormatError as exc:
-        raise Rejected(400, f"decrypted payload: {exc.reason}") from exc
+    for crypto in cryptos:
+        try:
+            plaintext = crypto.decrypt(encrypted)
+        except CryptoError as exc:
+            if exc.code == _OWNER_KEY_MISMATCH:
+                continue
+            raise Rejected(400, f"undecryptable ({exc.code}: {exc.reason})") from exc
+        try:
+            return OpenedPush(push.decode_json_object(plaintext), crypto)
+        except push.PushFormatError as exc:
+            raise Rejected(400, f"decrypted payload: {exc.reason}") from exc
+    raise Rejected(403, "owner key matches neither this app's AppKey nor its corpId")

@@ -277,3 +277,15 @@ def test_worker_killed_mid_batch_then_restarted_loses_and_duplicates_nothing(san
         pass
     assert sorted(handled) == sorted(pushed)
     assert {row.status for row in stored(store).values()} == {"done"}
+
+
+def test_callback_registered_through_the_api_is_sealed_with_the_corp_id_and_accepted(sandbox, store, start_intake):
+    app, base = sandbox.state.app, sandbox.base_url
+    token = requests.get(f"{base}/gettoken", params={"appkey": app.app_key, "appsecret": app.app_secret}).json()
+    server = start_intake()
+    resp = requests.post(f"{base}/call_back/register_call_back", params={"access_token": token["access_token"]},
+                         json={"call_back_tag": ["user_add_org"], "token": app.callback_token,
+                               "aes_key": app.callback_aes_key, "url": server.url}).json()
+    assert resp["errcode"] == 0, resp  # its check_url probe (corpId owner key, `signature=`) was answered
+    event_id = push_raw(sandbox)
+    poll_until(lambda: event_id in stored(store))

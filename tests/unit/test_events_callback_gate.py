@@ -6,7 +6,9 @@ from dingperf.dingtalk.crypto import CallbackCrypto
 from dingperf.web.callback_gate import GateSettings, Rejected, check_size, open_push
 
 TOKEN, AES, APP_KEY = "tok3n", "A" * 21 + "b" * 22, "dingappkey0001"
+CORP_ID = "dingcorp0001"
 CRYPTO = CallbackCrypto(TOKEN, AES, APP_KEY)
+CRYPTOS = [CRYPTO, CallbackCrypto(TOKEN, AES, CORP_ID)]
 NOW = 1_700_000_000.0
 GATE = GateSettings(replay_window_s=300, max_body_bytes=64 * 1024)
 
@@ -19,25 +21,25 @@ def signed(payload: dict, ts: str = str(int(NOW * 1000)), crypto: CallbackCrypto
 
 def reason_of(args, body) -> Rejected:
     with pytest.raises(Rejected) as info:
-        open_push(args, body, CRYPTO, now_s=NOW, settings=GATE)
+        open_push(args, body, CRYPTOS, now_s=NOW, settings=GATE)
     return info.value
 
 
 def test_valid_push_opens_to_its_json():
     args, body, _ = signed({"EventType": "user_add_org"})
-    assert open_push(args, body, CRYPTO, now_s=NOW, settings=GATE) == {"EventType": "user_add_org"}
+    assert open_push(args, body, CRYPTOS, now_s=NOW, settings=GATE).payload == {"EventType": "user_add_org"}
 
 
 def test_alternate_parameter_names_and_seconds_timestamp_are_accepted():
     args, body, _ = signed({"EventType": "x"}, ts=str(int(NOW)))
     alt = {"signature": args["msg_signature"], "timeStamp": args["timestamp"], "nonce": args["nonce"]}
-    assert open_push(alt, body, CRYPTO, now_s=NOW, settings=GATE)["EventType"] == "x"
+    assert open_push(alt, body, CRYPTOS, now_s=NOW, settings=GATE).payload["EventType"] == "x"
 
 
 def test_escaped_slashes_in_the_body_are_read_literally():
     args, _, enc = signed({"EventType": "x"})
     body = ('{"encrypt":"' + enc.replace("/", "\\/") + '"}').encode()
-    assert open_push(args, body, CRYPTO, now_s=NOW, settings=GATE)["EventType"] == "x"
+    assert open_push(args, body, CRYPTOS, now_s=NOW, settings=GATE).payload["EventType"] == "x"
 
 
 def test_forged_signature_is_401():
@@ -55,6 +57,11 @@ def test_stale_timestamp_is_401_even_with_a_valid_signature():
 def test_future_timestamp_outside_the_window_is_refused():
     args, body, _ = signed({"EventType": "x"}, ts=str(int(NOW + 400)))
     assert reason_of(args, body).status == 401
+
+
+def test_corp_id_owner_key_of_api_registered_callbacks_is_accepted_and_answered_in_kind():
+    args, body, _ = signed({"EventType": "x"}, crypto=CRYPTOS[1])
+    assert open_push(args, body, CRYPTOS, now_s=NOW, settings=GATE).crypto.owner_key == CORP_ID
 
 
 def test_wrong_owner_key_is_403():
