@@ -79,6 +79,12 @@ class TokenStore:
                     grant.value, grant.app_key, min(grant.expires_at, now), grant.created_at
                 )
 
+    def live_ticket(self, app_key: str) -> Grant | None:
+        """The app's JSAPI ticket if one is live, without renewing it."""
+        with self._lock:
+            grant = self._current_ticket.get(app_key)
+        return grant if grant is not None and grant.expires_at > self._clock.now() else None
+
     def jsapi_ticket(self, app_key: str) -> Grant:
         """Same ticket while valid, renewed by 2 h but capped at 24 h after creation; else a new one."""
         now = self._clock.now()

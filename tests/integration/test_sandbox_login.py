@@ -59,3 +59,40 @@ def test_getuserinfo_is_exempt_from_the_monthly_quota(company_sandbox):
     code = _code_for(company_sandbox, company_sandbox.state.directory.active_userids()[0])
     assert _userinfo(company_sandbox, code)["errcode"] == 0
     assert requests.get(f"{company_sandbox.base_url}/_sandbox/limits").json()["quota_used"] == 0
+
+
+def _live_ticket(sandbox) -> str:
+    headers = {"x-acs-dingtalk-access-token": _token(sandbox)}
+    return requests.post(f"{sandbox.base_url}/v1.0/oauth2/jsapiTickets", headers=headers).json()[
+        "jsapiTicket"
+    ]
+
+
+def test_jsapi_signature_over_the_live_ticket_verifies(sandbox):
+    import hashlib
+
+    ticket = _live_ticket(sandbox)
+    plain = (
+        f"jsapi_ticket={ticket}&noncestr=abc&timestamp=1700000000000&url=https://h.example/app?corpId=ding1"
+    )
+    body = {
+        "url": "https://h.example/app?corpId=ding1#/home",
+        "nonceStr": "abc",
+        "timeStamp": "1700000000000",
+        "signature": hashlib.sha256(plain.encode()).hexdigest(),
+    }
+    assert requests.post(f"{sandbox.base_url}/_sandbox/jsapi/verify", json=body).json()["valid"] is True
+
+
+def test_jsapi_signature_over_another_url_is_52013(sandbox):
+    import hashlib
+
+    ticket = _live_ticket(sandbox)
+    plain = f"jsapi_ticket={ticket}&noncestr=abc&timestamp=1&url=https://h.example/other"
+    body = {
+        "url": "https://h.example/app",
+        "nonceStr": "abc",
+        "timeStamp": "1",
+        "signature": hashlib.sha256(plain.encode()).hexdigest(),
+    }
+    assert requests.post(f"{sandbox.base_url}/_sandbox/jsapi/verify", json=body).json()["errcode"] == 52013
