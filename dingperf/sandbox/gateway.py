@@ -50,6 +50,7 @@ class StreamGateway(StreamServer):
     def __init__(self, clock: Clock, settings: StreamSettings | None = None) -> None:
         super().__init__(clock, settings)
         self._deliveries: dict[str, Delivery] = {}
+        self._in_flight: asyncio.Semaphore | None = None  # made on the loop, sized by settings.max_in_flight
 
     # ---- EVENT delivery with redelivery ----------------------------------------------------------
 
@@ -73,6 +74,8 @@ class StreamGateway(StreamServer):
     def configure(self, changes: dict[str, Any]) -> StreamSettings:
         """Apply setting changes (see StreamSettings); ValueError names a bad key or value."""
         self.settings = self.settings.updated(changes)
+        if "max_in_flight" in changes:
+            self._in_flight = None  # re-sized on the next event; frames in flight keep their old slots
         return self.settings
 
     def _prune_deliveries(self) -> None:
@@ -109,6 +112,14 @@ class StreamGateway(StreamServer):
             self._deliveries[event.event_id].status = "given_up"
 
     async def _attempt(self, app_key: str, event: SandboxEvent, message_id: str) -> tuple[str, str | None]:
+        if self._in_flight is None:
+            self._in_flight = asyncio.Semaphore(max(1, self.settings.max_in_flight))
+        # A burst of thousands of events must not start thousands of ack clocks at once: the
+        # tail would time out while the client is still working through the head.
+        async with self._in_flight:
+            return await self._attempt_now(app_key, event, message_id)
+
+    async def _attempt_now(self, app_key: str, event: SandboxEvent, message_id: str) -> tuple[str, str | None]:
         conn = self._pick(app_key, Connection.wants_events)
         if conn is None:
             return "no_connection", None

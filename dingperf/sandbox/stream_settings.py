@@ -22,6 +22,7 @@ class StreamSettings:
     ping_interval_s: float = 30.0  # wall-clock seconds; a keepalive is about the socket, not sandbox time
     ping_timeout_s: float = 10.0
     disconnect_close_after_s: float = 10.0
+    max_in_flight: int = 256  # unacked EVENT frames at once; read when the first event is sent
 
     def updated(self, changes: dict[str, Any]) -> StreamSettings:
         """A copy with `changes` applied; ValueError names any unknown or ill-typed key."""
@@ -39,6 +40,10 @@ class StreamSettings:
                 if not isinstance(value, list) or not all(_is_seconds(v) for v in value):
                     raise ValueError(f"{key} must be a list of non-negative seconds")
                 clean[key] = tuple(float(v) for v in value)
+            elif isinstance(current, int):
+                if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                    raise ValueError(f"{key} must be a positive integer")
+                clean[key] = value
             else:
                 if not _is_seconds(value):
                     raise ValueError(f"{key} must be a non-negative number of seconds")
