@@ -25,7 +25,17 @@ class AppliedAdjustment:
     delta: Decimal
     before: Decimal
     after: Decimal
-    note: str = ""
+    count: Decimal | None = None
+    per_occurrence: Decimal | None = None
+    limit: Decimal | None = None
+
+    @property
+    def note(self) -> str:
+        """How the amount came about, e.g. '4 × -5; limited to ±12' (built only when shown)."""
+        parts = [] if self.per_occurrence is None else [f"{fmt(self.count)} × {fmt(self.per_occurrence)}"]
+        if self.limit is not None:
+            parts.append(f"limited to ±{fmt(self.limit)}")
+        return "; ".join(parts)
 
     def formula(self) -> str:
         """Formula text, e.g. '92 × (1 − 10%) = 82.8' or '82.8 + 20 = 102.8'."""
@@ -36,18 +46,20 @@ class AppliedAdjustment:
         return f"{fmt(self.before)} {sign} {fmt(abs(self.amount))} = {fmt(self.after)}"
 
 
-def adjustment_amount(adj: Adjustment, value: object) -> tuple[Decimal, str]:
-    """Signed points/percent for an input: amount × occurrences when the item declares an amount."""
-    raw = to_decimal(value, f"input of adjustment {adj.code!r}")
+def adjustment_amount(adj: Adjustment, value: object) -> tuple[Decimal, Decimal, bool]:
+    """Signed points/percent for an input (amount × occurrences when the item declares an amount).
+
+    Returns (amount, the input as a Decimal, whether the limit cut it).
+    """
+    raw = value if type(value) is Decimal else to_decimal(value, f"input of adjustment {adj.code!r}")
     amount = raw if adj.amount is None else adj.amount * raw
-    note = "" if adj.amount is None else f"{fmt(raw)} × {fmt(adj.amount)}"
-    if adj.limit is not None and abs(amount) > adj.limit:
-        amount = adj.limit if amount > 0 else -adj.limit
-        note = (note + "; " if note else "") + f"limited to ±{fmt(adj.limit)}"
+    limited = adj.limit is not None and abs(amount) > adj.limit
+    if limited:
+        amount = adj.limit if amount > 0 else -adj.limit  # type: ignore[operator,assignment]
     if adj.mode == "percent" and amount < -HUNDRED:
         raise ValidationError(f"adjustment {adj.code!r}: {fmt(amount)}% would make the total negative; "
                               "set a limit of at most 100")
-    return amount, note
+    return amount, raw, limited
 
 
 def apply_adjustments(base: Decimal, items: Sequence[Adjustment],
@@ -62,12 +74,12 @@ def apply_adjustments(base: Decimal, items: Sequence[Adjustment],
         for adj in items:
             if adj.stage != stage or adj.code not in values:
                 continue
-            amount, note = adjustment_amount(adj, values[adj.code])
+            amount, count, limited = adjustment_amount(adj, values[adj.code])
             if not amount:
                 continue
             after = total * (ONE + amount / HUNDRED) if adj.mode == "percent" else total + amount
             applied.append(AppliedAdjustment(adj.code, adj.name, adj.mode, stage, amount, after - total, total,
-                                             after, note))
+                                             after, count, adj.amount, adj.limit if limited else None))
             total = after
     return total, tuple(applied)
 

@@ -31,7 +31,7 @@ def test_formula_text_reads_like_the_product_doc() -> None:
 
 
 def test_amount_is_multiplied_by_occurrences() -> None:
-    assert adjustment_amount(PROJECT, 3)[0] == D(60)
+    assert adjustment_amount(PROJECT, 3) == (D(60), D(3), False)
 
 
 def test_without_declared_amount_the_input_is_the_amount() -> None:
@@ -39,8 +39,10 @@ def test_without_declared_amount_the_input_is_the_amount() -> None:
 
 
 def test_limit_caps_the_absolute_effect() -> None:
-    amount, note = adjustment_amount(Adjustment("x", "x", amount=D(-5), limit=D(12)), 4)
-    assert (amount, note) == (D(-12), "4 × -5; limited to ±12")
+    item = Adjustment("x", "x", amount=D(-5), limit=D(12))
+    assert adjustment_amount(item, 4) == (D(-12), D(4), True)
+    _, (applied,) = apply_adjustments(D(50), [item], {"x": 4})
+    assert applied.note == "4 × -5; limited to ±12"
 
 
 def test_zero_occurrences_apply_nothing() -> None:
