@@ -264,3 +264,17 @@ def test_event_frame_headers_and_data_are_strings_as_on_the_wire(sandbox, start_
         assert isinstance(headers[key], str), key
     assert headers["time"].isdigit() and headers["eventBornTime"].isdigit()
     assert json.loads(frame["data"]) == {"timeStamp": "1700000000000", "userId": ["u1"]}
+
+
+def test_events_beyond_max_in_flight_wait_for_an_ack_slot(sandbox, start_sdk):
+    requests.post(f"{sandbox.base_url}/_sandbox/stream/config", json={"max_in_flight": 1})
+    handler = RecordingHandler(fail_first=1)
+    start_sdk(handler)
+    poll_until(lambda: _connections(sandbox))
+    first, second = _push_raw(sandbox), _push_raw(sandbox)
+    poll_until(lambda: len(handler.seen) == 1)
+    assert not requests.get(f"{sandbox.base_url}/_sandbox/stream/frames", params={"event_id": second}).json()["frames"]
+
+    sandbox.state.clock.advance(sandbox.state.gateway.settings.ack_timeout_s)  # the first one's slot frees
+    poll_until(lambda: _delivery(sandbox, second)["status"] == "acked")
+    assert _delivery(sandbox, first)["attempts"][0]["outcome"] == "no_ack"
