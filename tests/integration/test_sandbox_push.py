@@ -231,3 +231,40 @@ def test_register_call_back_to_an_unreachable_url_is_71012(sandbox, receiver):
         f"{sandbox.base_url}/call_back/register_call_back", params={"access_token": _token(sandbox)}, json=body
     ).json()
     assert resp["errcode"] == 71012
+
+
+def _register(sandbox, recv: Receiver, tags: list[str]) -> dict:
+    app = sandbox.state.app
+    body = {"call_back_tag": tags, "token": "mytoken", "aes_key": app.callback_aes_key, "url": recv.url}
+    url = f"{sandbox.base_url}/call_back/register_call_back"
+    return requests.post(url, params={"access_token": _token(sandbox)}, json=body).json()
+
+
+def test_registered_call_back_tags_filter_what_is_pushed(sandbox):
+    app = sandbox.state.app
+    recv = Receiver("mytoken", app.callback_aes_key, app.corp_id)
+    try:
+        assert _register(sandbox, recv, ["user_add_org"])["errcode"] == 0
+        skipped = requests.post(
+            f"{sandbox.base_url}/_sandbox/events/raw", json={"event_type": "org_dept_create", "data": {"deptId": [5]}}
+        ).json()["events"][0]
+        assert "http" not in skipped["via"]
+        event_id = _push_raw(sandbox)
+        poll_until(lambda: any(p.get("eventId") == event_id for p in recv.received))
+    finally:
+        recv.stop()
+
+
+def test_get_call_back_returns_the_registration_and_delete_removes_it(sandbox):
+    app = sandbox.state.app
+    recv = Receiver("mytoken", app.callback_aes_key, app.corp_id)
+    try:
+        _register(sandbox, recv, ["user_add_org", "user_leave_org"])
+        token = _token(sandbox)
+        got = requests.get(f"{sandbox.base_url}/call_back/get_call_back", params={"access_token": token}).json()
+        assert (got["url"], got["call_back_tag"]) == (recv.url, ["user_add_org", "user_leave_org"])
+        requests.get(f"{sandbox.base_url}/call_back/delete_call_back", params={"access_token": token})
+        gone = requests.get(f"{sandbox.base_url}/call_back/get_call_back", params={"access_token": token}).json()
+        assert gone["errcode"] == 71007
+    finally:
+        recv.stop()
