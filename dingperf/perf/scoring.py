@@ -290,9 +290,13 @@ class Scorer:
 
     def explain(self, inp: ScoreInput) -> Explanation:
         """Score one employee and return the full explanation tree (same numbers as score())."""
+        return self.score_explained(inp)[1]
+
+    def score_explained(self, inp: ScoreInput) -> tuple[ScoreResult, Explanation]:
+        """The result and its explanation from one pass (cheaper than score() then explain())."""
         steps: list[object] = []
         result, _ = self._run(inp, steps)
-        return build_explanation(self, inp, result, steps)
+        return result, build_explanation(self, inp, result, steps)
 
     def _run(self, inp: ScoreInput, trace: list[object] | None) -> tuple[ScoreResult, list[object] | None]:
         extra = inp.inputs

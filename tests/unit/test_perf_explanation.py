@@ -125,3 +125,10 @@ def test_total_formula_step_lists_its_inputs() -> None:
     template = scorecard(total_formula="performance * 0.5 + values * 2")
     step = compile_template(template).explain(scorecard_input()).find("formula:total")
     assert dict(step.inputs) == {"performance": "76", "values": "24"}
+
+
+def test_score_explained_returns_the_result_and_its_explanation_in_one_pass() -> None:
+    scorer = compile_template(scorecard())
+    result, explanation = scorer.score_explained(scorecard_input())
+    assert result == scorer.score(scorecard_input())
+    assert explanation == scorer.explain(scorecard_input())
