@@ -6,7 +6,7 @@ Templates may refer to shared behavioural/values items in values.json as {"ref":
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -52,7 +52,7 @@ def values_items(directory: Path = LIBRARY_DIR) -> tuple[Behavioural, ...]:
     return tuple(indicator_from_dict(item) for item in _values(directory).values())  # type: ignore[misc]
 
 
-def resolver(directory: Path = LIBRARY_DIR):  # type: ignore[no-untyped-def]
+def resolver(directory: Path = LIBRARY_DIR) -> Callable[[str], Mapping[str, object]]:
     """A resolve(ref) function for Template.from_dict that looks refs up in the values library."""
     values = _values(directory)
 
