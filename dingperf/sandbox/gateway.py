@@ -52,6 +52,11 @@ class StreamGateway(StreamServer):
         self._deliveries: dict[str, Delivery] = {}
         self._in_flight: asyncio.Semaphore | None = None  # made on the loop, sized by settings.max_in_flight
 
+    def start(self, host: str = "127.0.0.1", port: int = 0) -> int:
+        """Start serving (see StreamServer.start); a restart gets fresh loop-bound primitives."""
+        self._in_flight = None
+        return super().start(host, port)
+
     # ---- EVENT delivery with redelivery ----------------------------------------------------------
 
     def push_event(self, app_key: str, event: SandboxEvent) -> None:

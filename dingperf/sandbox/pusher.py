@@ -120,18 +120,20 @@ class HttpPusher:
     # ---- lifecycle ------------------------------------------------------------------------------
 
     def stop(self) -> None:
-        """Stop the retry thread and the worker pool (pending retries are dropped)."""
+        """Stop the retry thread and the worker pool (pending retries are dropped); a later push restarts them."""
         self._stopping.set()
         self._wake.set()
         if self._thread is not None:
             self._thread.join(timeout=5)
         if self._pool is not None:
             self._pool.shutdown(wait=False, cancel_futures=True)
+        with self._lock:
+            self._retries.clear()
+            self._pool, self._thread = None, None
+            self._stopping.clear()
 
     def _ensure_running(self) -> ThreadPoolExecutor:
         with self._lock:
-            if self._stopping.is_set():
-                raise PushNotConfigured("the HTTP pusher is stopped; start a new sandbox")
             if self._pool is None:
                 self._pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="sandbox-push")
                 self._thread = threading.Thread(target=self._run_retries, name="sandbox-push-retry", daemon=True)

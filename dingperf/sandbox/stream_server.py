@@ -87,6 +87,7 @@ class StreamServer:
     def start(self, host: str = "127.0.0.1", port: int = 0) -> int:
         """Start the loop thread and the websocket server; returns the bound port."""
         self._host = "127.0.0.1" if host in ("", "0.0.0.0") else host
+        self._timers.clear()  # timers of a previous run belong to its closed loop
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="sandbox-stream", daemon=True)
         self._thread.start()
