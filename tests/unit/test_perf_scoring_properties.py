@@ -98,3 +98,20 @@ def test_fused_fast_paths_equal_the_reference_achievement(actual: D, direction: 
         weight = D("12.5")
         expected = weight * clamp_achievement(ind, quantitative_achievement(ind, actual))
         assert _compile_item(ind, weight, "ratio").points_of(actual) == expected
+
+
+@settings(max_examples=150, deadline=None)
+@given(inputs(), rater_ratings, st.lists(rater_ratings, min_size=2, max_size=4))
+def test_missing_rater_policy_never_changes_a_result_when_all_raters_are_present(
+        inp: ScoreInput, self_rating: dict[str, D], peers: list[dict[str, D]]) -> None:
+    from dataclasses import replace
+
+    from dingperf.perf.raters import RaterConfig
+
+    ratings = [RaterScores("m", "manager", inp.ratings[0].ratings), RaterScores("s", "self", self_rating)]
+    ratings += [RaterScores(f"p{i}", "peer", r) for i, r in enumerate(peers)]
+    full = replace(inp, ratings=ratings)
+    totals = {compile_template(TEMPLATE, RaterConfig.build({"self": 10, "manager": 60, "peer": 30}, policy=p,
+                                                           quorum={"peer": 2})).score(full).total
+              for p in ("renormalise", "zero", "block")}
+    assert len(totals) == 1
