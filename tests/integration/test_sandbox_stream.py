@@ -278,3 +278,16 @@ def test_events_beyond_max_in_flight_wait_for_an_ack_slot(sandbox, start_sdk):
     sandbox.state.clock.advance(sandbox.state.gateway.settings.ack_timeout_s)  # the first one's slot frees
     poll_until(lambda: _delivery(sandbox, second)["status"] == "acked")
     assert _delivery(sandbox, first)["attempts"][0]["outcome"] == "no_ack"
+
+
+def test_redelivery_can_keep_the_same_message_id(sandbox, start_sdk):
+    requests.post(f"{sandbox.base_url}/_sandbox/stream/config", json={"redeliver_new_message_id": False})
+    handler = RecordingHandler(later_first=1)
+    start_sdk(handler)
+    poll_until(lambda: _connections(sandbox))
+    event_id = _push_raw(sandbox)
+    poll_until(lambda: _delivery(sandbox, event_id)["attempts"])
+    sandbox.state.clock.advance(10)
+    poll_until(lambda: _delivery(sandbox, event_id)["status"] == "acked")
+    first, second = handler.seen
+    assert first.headers.message_id == second.headers.message_id
