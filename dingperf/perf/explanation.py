@@ -251,7 +251,8 @@ def build_explanation(scorer: Scorer, inp: ScoreInput, result: ScoreResult, trac
     per_section: dict[str, list[Step]] = {s.code: [] for s in t.sections}
     notes: dict[str, tuple[str, ...]] = {}
     tail: list[Step] = []
-    policy = {"rating rule 评分换算": "r/max" if t.rating_rule == "ratio" else "(r−min)/(max−min)",
+    policy = {"template hash 模板指纹": scorer.ref.content_hash[:16],
+              "rating rule 评分换算": "r/max" if t.rating_rule == "ratio" else "(r−min)/(max−min)",
               "rounding 取整": f"{t.rounding.places} places, {t.rounding.mode}"}
     for entry in trace:
         kind = entry[0]
