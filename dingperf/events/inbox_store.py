@@ -56,7 +56,8 @@ def _insert_statement(dialect: str) -> Any:
         stmt = sqlite.insert(table)
     else:
         raise StoreError(f"database {dialect!r} is not supported; use SQLite or PostgreSQL")
-    return stmt.on_conflict_do_nothing(index_elements=["corp_id", "event_id"])
+    # RETURNING tells new from duplicate on both databases (rowcount is unreliable with implicit RETURNING).
+    return stmt.on_conflict_do_nothing(index_elements=["corp_id", "event_id"]).returning(table.c.id)
 
 
 class SqlInbox:
@@ -70,7 +71,7 @@ class SqlInbox:
         self._insert = _insert_statement(store.dialect)
 
     def _insert_all(self, conn: Connection, events: list[Event], at: datetime) -> list[bool]:
-        return [conn.execute(self._insert, _row_values(e, at)).rowcount == 1 for e in events]
+        return [conn.execute(self._insert, _row_values(e, at)).first() is not None for e in events]
 
     def put(self, event: Event, received_at: datetime | None = None) -> bool:
         """Store the event in one short transaction; True if new, False for a duplicate (corp_id, event_id)."""
