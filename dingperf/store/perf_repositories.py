@@ -86,12 +86,22 @@ def executemany(conn: Connection, sql: str, rows: Sequence[tuple[Any, ...]]) -> 
         conn.exec_driver_sql(sql, list(rows))
 
 
+def _fetch(conn: Connection, sql: str, params: tuple[object, ...]) -> list[tuple]:  # type: ignore[type-arg]
+    # The raw DBAPI cursor: SQLAlchemy's per-row Result wrapping costs more than the scoring of a row.
+    cursor = conn.connection.cursor()
+    try:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+    finally:
+        cursor.close()
+
+
 def participant_ids(conn: Connection, corp_id: str, cycle_id: str) -> list[str]:
     """Userids of the cycle's participants in the database's own order (range loads rely on it)."""
     b = Binder(conn)
     sql = (f"SELECT userid FROM {PARTICIPANTS.name} WHERE corp_id = {b.placeholder} AND cycle_id = "
            f"{b.placeholder} ORDER BY userid")
-    return [r[0] for r in conn.exec_driver_sql(sql, (corp_id, cycle_id))]
+    return [r[0] for r in _fetch(conn, sql, (corp_id, cycle_id))]
 
 
 def load_input_rows(conn: Connection, corp_id: str, cycle_id: str, first: str, last: str) -> Iterator[tuple]:  # type: ignore[type-arg]
@@ -99,7 +109,7 @@ def load_input_rows(conn: Connection, corp_id: str, cycle_id: str, first: str, l
     p = Binder(conn).placeholder
     sql = (f"SELECT userid, kind, code, value, achievement, sources, note FROM {INPUTS.name} "
            f"WHERE corp_id = {p} AND cycle_id = {p} AND userid >= {p} AND userid <= {p}")
-    return iter(conn.exec_driver_sql(sql, (corp_id, cycle_id, first, last)))
+    return iter(_fetch(conn, sql, (corp_id, cycle_id, first, last)))
 
 
 def load_rating_rows(conn: Connection, corp_id: str, cycle_id: str, first: str, last: str) -> Iterator[tuple]:  # type: ignore[type-arg]
@@ -108,7 +118,7 @@ def load_rating_rows(conn: Connection, corp_id: str, cycle_id: str, first: str, 
     sql = (f"SELECT userid, rater_id, section, rater_group, ratings FROM {RATINGS.name} "
            f"WHERE corp_id = {p} AND cycle_id = {p} AND userid >= {p} AND userid <= {p} "
            "ORDER BY userid, rater_id")
-    return iter(conn.exec_driver_sql(sql, (corp_id, cycle_id, first, last)))
+    return iter(_fetch(conn, sql, (corp_id, cycle_id, first, last)))
 
 
 def result_upsert_sql(conn: Connection) -> str:

@@ -122,3 +122,10 @@ def test_scoring_is_audited(scored: Store) -> None:
 
 def test_rendered_tree_accounts_for_the_total(scored: Store) -> None:
     assert "Σ contributions = 90 = total 90.0" in render_text(explain(scored, CORP, CYCLE, "u-late"))
+
+
+def test_worker_processes_store_the_same_results(store: Store) -> None:
+    worked_scorecard_cycle(store)
+    summary = score_cycle(store, CORP, CYCLE, batch_size=1, workers=2, now=NOW)
+    assert (summary.scored, summary.blocked) == (2, 1)
+    assert [get_result(store, CORP, CYCLE, u).total for u in ("u-rep", "u-late")] == [Decimal(100), Decimal(90)]

@@ -1,0 +1,147 @@
+"""One batch of a scoring run (load → score → upsert), run in this process or in worker processes.
+
+A batch reads in one transaction and writes in a second: on SQLite a read transaction cannot become a
+write once another process committed (SQLITE_BUSY_SNAPSHOT), while a fresh write waits its turn.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from dingperf.perf.errors import ValidationError
+from dingperf.perf.explanation import Explanation, to_dict
+from dingperf.perf.raters import RaterConfig
+from dingperf.perf.scoring import ScoreInput, Scorer, ScoreResult, compile_template
+from dingperf.perf.templates import Template, TemplateRef
+from dingperf.services.score_inputs import InputLoader
+from dingperf.store.engine import Store, open_store
+from dingperf.store.perf_repositories import Binder, dumps, executemany, result_upsert_sql
+
+PARALLEL_MIN = 20_000  # below this, starting worker processes costs more than it saves
+
+
+class RowBuilder:
+    """ScoreResult → the tuple persisted in perf_results; repeated JSON (policies, weights) is encoded once."""
+
+    def __init__(self, binder: Binder, corp_id: str, cycle_id: str, ref: TemplateRef, scored_at: datetime) -> None:
+        self.b = binder
+        self.head = (corp_id, cycle_id)
+        self.ref = (ref.id, ref.version)
+        self.at = binder.time(scored_at)
+        self._json: dict[object, str] = {}
+        self._keys: dict[str, str] = {}  # section code -> its JSON string; values are Decimal text, no escaping
+
+    def _cached(self, key: object, value: object) -> str:
+        text = self._json.get(key)
+        if text is None:
+            if len(self._json) > 10_000:
+                self._json.clear()
+            text = self._json[key] = dumps(value)
+        return text
+
+    def _key(self, key: str) -> str:
+        text = self._keys[key] = dumps(key)
+        return text
+
+    def row(self, r: ScoreResult, explanation: Explanation | None) -> tuple[object, ...]:
+        """The perf_results row (RESULT_SCORE_COLUMNS order) for one result."""
+        policy = self._cached(("p", *r.rater_policy.items()), dict(r.rater_policy))
+        weights_key = ("w", *((s, *w.items()) for s, w in r.effective_weights.items()))
+        weights = self._cached(weights_key, {s: {g: str(v) for g, v in w.items()}
+                                             for s, w in r.effective_weights.items()})
+        keys = self._keys
+        sections = "{" + ",".join([f'{keys.get(k) or self._key(k)}:"{v}"' for k, v in r.sections.items()]) + "}"
+        adjustments = dumps([[a.code, str(a.amount), str(a.delta)] for a in r.adjustments]) if r.adjustments \
+            else "[]"
+        return (*self.head, r.employee_id, *self.ref, r.status, r.blocked_reason, self.b.decimal(r.total),
+                None if r.unrounded is None else str(r.unrounded), r.grade, r.veto, sections, adjustments, policy,
+                weights, None if explanation is None else dumps(to_dict(explanation)), self.at)
+
+
+@dataclass
+class BatchScorer:
+    """Scores slices of a cycle's participants and upserts their results; counts (scored, blocked)."""
+
+    store: Store
+    scorer: Scorer
+    corp_id: str
+    cycle_id: str
+    now: datetime
+    with_explanations: bool = False
+
+    def __post_init__(self) -> None:
+        self.loader = InputLoader()
+
+    def score_one(self, inp: ScoreInput) -> tuple[ScoreResult, Explanation | None]:
+        """The result (and explanation when asked); bad input blocks this employee only, with the reason."""
+        scorer = self.scorer
+        try:
+            explanation = scorer.explain(inp) if self.with_explanations else None
+            return scorer.score(inp), explanation
+        except ValidationError as exc:
+            return ScoreResult(inp.employee_id, scorer.ref, "blocked", None, None, None, {}, {},
+                               blocked_reason=f"input problem: {exc}"), None
+
+    def run(self, userids: Sequence[str]) -> tuple[int, int]:
+        """Load, score and persist one slice (userids in database order)."""
+        scored = 0
+        with self.store.session() as s:
+            conn = s.connection()
+            builder = RowBuilder(Binder(conn), self.corp_id, self.cycle_id, self.scorer.ref, self.now)
+            rows = []
+            for inp in self.loader.load(conn, self.corp_id, self.cycle_id, userids):
+                result, explanation = self.score_one(inp)
+                scored += result.status == "scored"
+                rows.append(builder.row(result, explanation))
+        with self.store.session() as s:
+            conn = s.connection()
+            executemany(conn, result_upsert_sql(conn), rows)
+        return scored, len(rows) - scored
+
+
+_WORKER: BatchScorer | None = None
+
+
+def _init_worker(url: str, template: Template, raters: RaterConfig, corp_id: str, cycle_id: str, now: datetime,
+                 explain: bool) -> None:
+    global _WORKER
+    # Compiled here: a Scorer holds closures, which only the fork start method could hand over.
+    _WORKER = BatchScorer(open_store(url), compile_template(template, raters), corp_id, cycle_id, now, explain)
+
+
+def _run_in_worker(userids: Sequence[str]) -> tuple[int, int, int]:
+    assert _WORKER is not None, "worker used before its initializer ran"
+    scored, blocked = _WORKER.run(userids)
+    return len(userids), scored, blocked
+
+
+def worker_count(store: Store, participants: int, requested: int | None) -> int:
+    """How many processes to use: 1 for small cycles and in-memory SQLite (it cannot be shared)."""
+    url = store.engine.url
+    if url.get_backend_name() == "sqlite" and (url.database in (None, "", ":memory:")):
+        return 1
+    if requested is not None:
+        return max(1, requested)
+    return 1 if participants < PARALLEL_MIN else min(os.cpu_count() or 1, 4)
+
+
+def run_batches(batch: BatchScorer, chunks: Sequence[Sequence[str]], workers: int,
+                progress: Callable[[int], None]) -> Iterator[tuple[int, int]]:
+    """Run every chunk, here or on `workers` processes; yields (scored, blocked) per chunk as each finishes."""
+    if workers <= 1:
+        for chunk in chunks:
+            counts = batch.run(chunk)
+            progress(len(chunk))
+            yield counts
+        return
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    url = batch.store.engine.url.render_as_string(hide_password=False)
+    args = (url, batch.scorer.template, batch.scorer.raters, batch.corp_id, batch.cycle_id, batch.now, batch.with_explanations)
+    with multiprocessing.get_context(method).Pool(workers, initializer=_init_worker, initargs=args) as pool:
+        for size, scored, blocked in pool.imap_unordered(_run_in_worker, chunks):
+            progress(size)
+            yield scored, blocked
