@@ -262,6 +262,7 @@ class StreamConnection:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._wake: asyncio.Event | None = None
         self._thread: threading.Thread | None = None
+        self._closing: asyncio.Future[None] | None = None
         self.reconnects = 0
 
     @property
@@ -296,7 +297,7 @@ class StreamConnection:
             self._wake.set()
         ws = self._client.websocket
         if ws is not None:
-            asyncio.ensure_future(ws.close())
+            self._closing = asyncio.ensure_future(ws.close())  # keep a reference: tasks are weakly held
 
     def _thread_main(self, ready: threading.Event) -> None:
         asyncio.run(self._supervise(ready))
