@@ -49,7 +49,7 @@ class ApprovalSyncSummary:
 
 
 def instance_row(instance: Any, process_code: str) -> ApprovalInstanceBase:
-    """The store row for an instance as `processInstances` describes it."""
+    """The store row for an instance as `processInstances` describes it (empty form values stay "")."""
     dept = instance.originator_dept_id
     try:
         dept_id: int | None = int(dept) if dept not in (None, "") else None
@@ -63,7 +63,7 @@ def instance_row(instance: Any, process_code: str) -> ApprovalInstanceBase:
         originator_userid=instance.originator_userid or "", originator_dept_id=dept_id,
         create_time=instance.create_time, finish_time=instance.finish_time,
         business_id=instance.business_id or "",
-        form_values=[{"id": f.id, "name": f.name, "value": f.value, "ext_value": f.ext_value,
+        form_values=[{"id": f.id, "name": f.name, "value": f.value or "", "ext_value": f.ext_value,
                       "component_type": f.component_type, "biz_alias": f.biz_alias}
                      for f in instance.form_values],
     )
