@@ -173,12 +173,14 @@ class StreamGateway(StreamServer):
                 f"no live Stream connection of app {app_key} subscribes to CALLBACK {topic}; "
                 "start a Stream client that registers a handler for that topic"
             )
-        fut = await self._send(conn, self._frame("CALLBACK", topic, data))
+        frame = self._frame("CALLBACK", topic, data)
+        fut = await self._send(conn, frame)
         if fut is None:
             raise StreamNotConnected(f"the Stream connection {conn.id} closed before the CALLBACK frame was sent")
         try:
             ack = await asyncio.wait_for(fut, timeout_s)
         except TimeoutError:
+            conn.pending.pop(frame["headers"]["messageId"], None)
             raise CallbackTimeout(f"no ack for CALLBACK {topic} within {timeout_s}s (connection {conn.id})") from None
         if ack is None:
             raise CallbackTimeout(f"connection {conn.id} closed before acking CALLBACK {topic}")

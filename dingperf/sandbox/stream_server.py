@@ -269,12 +269,14 @@ class StreamServer:
 
     async def _ping(self, conn: Connection) -> bool:
         opaque = secrets.token_hex(16)
-        fut = await self._send(conn, self._frame("SYSTEM", "ping", {"opaque": opaque}))
+        frame = self._frame("SYSTEM", "ping", {"opaque": opaque})
+        fut = await self._send(conn, frame)
         if fut is None:
             return False
         try:
             ack = await asyncio.wait_for(fut, self.settings.ping_timeout_s)
         except TimeoutError:
+            conn.pending.pop(frame["headers"]["messageId"], None)
             return False
         return bool(ack) and ack.get("code") == 200 and decode_data(ack.get("data")) == {"opaque": opaque}
 

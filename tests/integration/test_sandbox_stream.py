@@ -13,7 +13,7 @@ import pytest
 import requests
 from dingtalk_stream import AckMessage
 
-from dingperf.sandbox.gateway import StreamNotConnected
+from dingperf.sandbox.gateway import CallbackTimeout, StreamNotConnected
 from tests.conftest import poll_until
 
 OPEN_PATH = "/v1.0/gateway/connections/open"
@@ -50,6 +50,14 @@ class RecordingHandler(dingtalk_stream.EventHandler):
 class CardHandler(dingtalk_stream.CallbackHandler):
     async def process(self, message: dingtalk_stream.CallbackMessage) -> tuple[int, dict]:
         return AckMessage.STATUS_OK, {"cardData": {"cardParamMap": {"clicked": message.data["outTrackId"]}}}
+
+
+class SilentCardHandler(dingtalk_stream.CallbackHandler):
+    """Never answers: waits on an event nobody sets (the SDK client's shutdown cancels it)."""
+
+    async def process(self, message: dingtalk_stream.CallbackMessage) -> tuple[int, dict]:
+        await asyncio.Event().wait()
+        return AckMessage.STATUS_OK, {}
 
 
 class SdkClient:
@@ -291,3 +299,10 @@ def test_redelivery_can_keep_the_same_message_id(sandbox, start_sdk):
     poll_until(lambda: _delivery(sandbox, event_id)["status"] == "acked")
     first, second = handler.seen
     assert first.headers.message_id == second.headers.message_id
+
+
+def test_send_callback_without_an_ack_in_time_raises_callback_timeout(sandbox, start_sdk):
+    start_sdk(None, {CARD_TOPIC: SilentCardHandler()})
+    poll_until(lambda: _connections(sandbox))
+    with pytest.raises(CallbackTimeout):
+        sandbox.state.gateway.send_callback(sandbox.state.app.app_key, CARD_TOPIC, {"outTrackId": "slow"}, 0.3)
