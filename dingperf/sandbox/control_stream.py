@@ -2,7 +2,7 @@
 
 POST /_sandbox/stream/disconnect {app_key?, reason?}   send `disconnect` frames now (never automatic)
 POST /_sandbox/stream/ping                             SYSTEM ping every connection, report matching acks
-GET  /_sandbox/stream/frames?direction&type&topic&event_id&message_id
+GET  /_sandbox/stream/frames?direction&type&topic&event_id&message_id&since_seq
 GET  /_sandbox/stream/connections
 GET|POST /_sandbox/stream/config {ack_timeout_s, redelivery_schedule_s, redeliver_new_message_id, ...}
 """
@@ -41,7 +41,11 @@ def ping() -> Response:
 @bp.get("/frames")
 def frames() -> Response:
     args = request.args
+    since = args.get("since_seq", "0")
+    if not since.isdigit():
+        raise ControlError("since_seq must be a non-negative integer (the last seq you have seen)")
     found = sandbox_state().gateway.frames.list(
+        since_seq=int(since),
         direction=args.get("direction"),
         frame_type=args.get("type"),
         topic=args.get("topic"),

@@ -41,12 +41,15 @@ class FrameLog:
         topic: str | None = None,
         event_id: str | None = None,
         message_id: str | None = None,
+        since_seq: int = 0,
     ) -> list[dict[str, Any]]:
-        """Recorded frames oldest first; filters match the frame's type/topic/eventId/messageId headers."""
+        """Recorded frames oldest first (seq > since_seq); filters match type/topic/eventId/messageId."""
         with self._lock:
             frames = list(self._frames)
         out = []
         for rec in frames:
+            if rec["seq"] <= since_seq:
+                continue
             frame = rec["frame"]
             headers = frame.get("headers") or {}
             if direction and rec["direction"] != direction:

@@ -100,3 +100,17 @@ def test_raw_event_count_queues_that_many_distinct_events(sandbox):
     body = {"event_type": "user_add_org", "data": {"timeStamp": "1", "userId": ["u1"]}, "count": 25}
     ids = requests.post(f"{sandbox.base_url}/_sandbox/events/raw", json=body).json()["event_ids"]
     assert len(set(ids)) == 25
+
+
+def test_frames_can_be_read_incrementally_with_since_seq(sandbox):
+    opened = _open(sandbox)
+    with connect(f"{opened['endpoint']}?ticket={opened['ticket']}", open_timeout=5) as ws:
+        poll_until(sandbox.state.gateway.connections)
+        frames_url = f"{sandbox.base_url}/_sandbox/stream/frames"
+        for _ in range(2):
+            body = {"event_type": "user_add_org", "data": {"timeStamp": "1", "userId": ["u1"]}}
+            requests.post(f"{sandbox.base_url}/_sandbox/events/raw", json=body)
+            ws.recv(timeout=5)
+        first = poll_until(lambda: requests.get(frames_url).json()["frames"])[0]
+        later = requests.get(frames_url, params={"since_seq": first["seq"]}).json()["frames"]
+        assert [f["seq"] for f in later] == [first["seq"] + 1]
