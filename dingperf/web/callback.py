@@ -49,7 +49,10 @@ def callback_blueprint(settings: CallbackSettings, store: EventStore, *,
                        now: Callable[[], float] = time.time) -> Blueprint:
     """A blueprint serving POST /dingtalk/callback that hands each accepted event to `store`."""
     # Console subscriptions seal with the AppKey, register_call_back ones with the corpId (DINGTALK.md §10.3).
-    cryptos = [CallbackCrypto(settings.token, settings.aes_key, owner) for owner in (settings.app_key, settings.corp_id)]
+    owners = [o for o in dict.fromkeys((settings.app_key, settings.corp_id)) if o]
+    if not owners:
+        raise ValueError("HTTP callbacks need dingtalk.app_key (the owner key DingTalk seals pushes with)")
+    cryptos = [CallbackCrypto(settings.token, settings.aes_key, owner) for owner in owners]
     pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="callback-store")
     bp = Blueprint("dingtalk_callback", __name__)
 
