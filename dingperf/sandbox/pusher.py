@@ -215,9 +215,14 @@ class HttpPusher:
                 ready = []
                 while self._retries and self._retries[0].due <= now:
                     ready.append(heapq.heappop(self._retries))
+            pool = self._pool
             for r in ready:
-                if self._pool is not None and not self._stopping.is_set():
-                    self._pool.submit(self._attempt, r.event, r.target, r.attempt)
+                if pool is None or self._stopping.is_set():
+                    return
+                try:
+                    pool.submit(self._attempt, r.event, r.target, r.attempt)
+                except RuntimeError:
+                    return  # the pool was shut down by stop() meanwhile
 
     def pending_retries(self) -> int:
         with self._lock:
