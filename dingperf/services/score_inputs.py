@@ -33,6 +33,7 @@ from dingperf.store.types import utcnow
 InputKind = Literal["actual", "input", "adjustment", "veto"]
 KINDS = ("actual", "input", "adjustment", "veto")
 _TRUE = frozenset({"true", "1", "yes"})
+_OTHER_KINDS = {"adjustment": 0, "veto": 1, "input": 2}
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,35 +170,50 @@ class InputLoader:
         if not userids:
             return
         first, last = userids[0], userids[-1]
-        fields: dict[str, tuple[dict[str, object], dict[str, object], dict[str, object], dict[str, object]]] = {}
-        index = {"actual": 0, "adjustment": 1, "veto": 2, "input": 3}
-        value = self.value
+        actuals: dict[str, dict[str, object]] = {}
+        others: dict[str, tuple[dict[str, object], dict[str, object], dict[str, object]]] = {}
+        cache, value = self._values, self.value
         for userid, kind, code, text, achievement, sources, note in load_input_rows(conn, corp_id, cycle_id,
                                                                                      first, last):
-            parts = fields.get(userid)
-            if parts is None:
-                parts = fields[userid] = ({}, {}, {}, {})
-            v: object = (text or "").lower() in _TRUE if kind == "veto" else value(text)
+            if kind == "actual" and sources is None and achievement is None and not note:
+                # The common row, kept lean: hundreds of thousands of these per run.
+                v = cache[text] if text in cache else value(text)
+                mine = actuals.get(userid)
+                if mine is None:
+                    actuals[userid] = {code: v}
+                else:
+                    mine[code] = v
+                continue
+            v = (text or "").lower() in _TRUE if kind == "veto" else value(text)
             src = loads(sources) if sources is not None else None
             if src or achievement is not None or note:
                 v = Measurement(v, tuple(SourceRef(str(r["kind"]), str(r["id"]), str(r.get("note", "")))
                                          for r in src or ()),
                                 None if achievement is None else Decimal(achievement), note or "")
-            parts[index[kind]][code] = v
+            if kind == "actual":
+                actuals.setdefault(userid, {})[code] = v
+            else:
+                parts = others.get(userid)
+                if parts is None:
+                    parts = others[userid] = ({}, {}, {})
+                parts[_OTHER_KINDS[kind]][code] = v
         raters: dict[str, list[RaterScores]] = {}
         previous: tuple[str, str] | None = None
         for userid, rater_id, _section, group, ratings in load_rating_rows(conn, corp_id, cycle_id, first, last):
             parsed = self.ratings(ratings)
-            mine = raters.setdefault(userid, [])
-            if previous == (userid, rater_id):  # the same rater rated a second section: merge the sections
-                merged = dict(mine[-1].ratings)
+            mine_r = raters.get(userid)
+            if mine_r is None:
+                mine_r = raters[userid] = []
+            elif previous == (userid, rater_id):  # the same rater rated a second section: merge the sections
+                merged = dict(mine_r[-1].ratings)
                 merged.update(parsed)
-                mine[-1] = RaterScores(rater_id, group, merged)
-            else:
-                mine.append(RaterScores(rater_id, group, parsed))
+                mine_r[-1] = RaterScores(rater_id, group, merged)
+                continue
+            mine_r.append(RaterScores(rater_id, group, parsed))
             previous = (userid, rater_id)
         empty: dict[str, object] = {}
+        none = (empty, empty, empty)
         for userid in userids:
-            actuals, adjustments, vetoes, inputs = fields.get(userid, (empty, empty, empty, empty))
-            yield ScoreInput(userid, actuals, tuple(raters.get(userid, ())), adjustments, vetoes, inputs)
-
+            adjustments, vetoes, inputs = others.get(userid, none)
+            yield ScoreInput(userid, actuals.get(userid, empty), tuple(raters.get(userid, ())), adjustments, vetoes,
+                             inputs)
