@@ -129,3 +129,17 @@ def test_worker_processes_store_the_same_results(store: Store) -> None:
     summary = score_cycle(store, CORP, CYCLE, batch_size=1, workers=2, now=NOW)
     assert (summary.scored, summary.blocked) == (2, 1)
     assert [get_result(store, CORP, CYCLE, u).total for u in ("u-rep", "u-late")] == [Decimal(100), Decimal(90)]
+
+
+def test_not_applicable_actual_is_renormalised_away(scored: Store) -> None:
+    record_inputs(scored, CORP, CYCLE, [InputValue("u-rep", "return_rate", None, note="no returns channel")], now=NOW)
+    score_cycle(scored, CORP, CYCLE, now=NOW)
+    assert get_result(scored, CORP, CYCLE, "u-rep").total == Decimal("105.0")  # (60 + 24) × 100 ÷ 80
+
+
+def test_precomputed_achievement_is_used_as_stored(scored: Store) -> None:
+    record_inputs(scored, CORP, CYCLE, [InputValue("u-rep", "revenue", Decimal(1300), achievement=Decimal("0.9"),
+                                                   note="time-weighted across target versions")], now=NOW)
+    score_cycle(scored, CORP, CYCLE, now=NOW)
+    assert get_result(scored, CORP, CYCLE, "u-rep").total == Decimal("85.0")  # 50 × 0.9 + 16 + 24
+    assert "time-weighted" in render_text(explain(scored, CORP, CYCLE, "u-rep"))
