@@ -47,11 +47,11 @@ class StoreQuota:
 def client_config(settings: Settings, **overrides: Any) -> ClientConfig:
     """The ClientConfig for settings' [dingtalk] section; `overrides` replace ClientConfig fields."""
     d = settings.dingtalk
-    values: dict[str, Any] = dict(
-        corp_id=d.corp_id, app_key=d.app_key, app_secret=d.app_secret, agent_id=d.agent_id,
-        robot_code=d.effective_robot_code, api_base=d.api_base, oapi_base=d.oapi_base,
-        qps_per_api=d.qps_per_api, monthly_quota=d.monthly_quota or UNLIMITED_QUOTA,
-    )
+    values: dict[str, Any] = {
+        "corp_id": d.corp_id, "app_key": d.app_key, "app_secret": d.app_secret, "agent_id": d.agent_id,
+        "robot_code": d.effective_robot_code, "api_base": d.api_base, "oapi_base": d.oapi_base,
+        "qps_per_api": d.qps_per_api, "monthly_quota": d.monthly_quota or UNLIMITED_QUOTA,
+    }
     values.update(overrides)
     return ClientConfig(**values)
 

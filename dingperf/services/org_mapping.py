@@ -7,7 +7,7 @@ themselves reports to the head of the nearest department above that has someone 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
 
@@ -91,6 +91,3 @@ def employee_row(user: UserDetail, manager_userid: str | None) -> EmployeeBase:
         departed_at=None,
     )
 
-
-def leaders_tuple(values: Sequence[str] | None) -> tuple[str, ...]:
-    return tuple(values or ())

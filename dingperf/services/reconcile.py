@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlmodel import col, select
+from sqlmodel import select
 
 from dingperf.dingtalk.quota import CHINA_TZ
 from dingperf.events.failed_list import DrainReport, drain_failed_pushes
@@ -138,10 +138,3 @@ def _yesterday(store: Store, client: Any, corp_id: str, today: Any, budget: _Bud
     return sync_attendance(store=store, client=client, corp_id=corp_id, date_from=day, date_to=day,
                            userids=userids)
 
-
-def open_instance_ids(store: Store, corp_id: str) -> list[str]:
-    """Stored approval instances still open (what a missed finish event would leave behind)."""
-    with store.session() as s:
-        stmt = select(ApprovalInstance.process_instance_id).where(
-            ApprovalInstance.corp_id == corp_id, col(ApprovalInstance.status).in_(OPEN_STATUSES))
-        return list(s.exec(stmt))

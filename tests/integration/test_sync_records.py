@@ -11,7 +11,11 @@ from dingperf.dingtalk.quota import CHINA_TZ
 from dingperf.services.sync_approvals import ApprovalSyncError, sync_approvals
 from dingperf.services.sync_attendance import AttendanceSyncError, calls_needed, sync_attendance
 from dingperf.services.write_counter import count_writes
-from dingperf.store.repositories import get_approval_instance, list_approval_instances, list_attendance_records
+from dingperf.store.repositories import (
+    get_approval_instance,
+    list_approval_instances,
+    list_attendance_records,
+)
 from tests.integration.sync_kit import client_for
 
 
