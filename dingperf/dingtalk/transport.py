@@ -137,22 +137,24 @@ class Transport:
                 query["access_token"] = token
             else:
                 headers["x-acs-dingtalk-access-token"] = token
-        self.limiter.acquire(path)
-        self.stats.call(path)
         url = self.config.base_for(path) + path
-        try:
-            resp = self.session.request(
-                method, url, params=query or None, json=body if body is not None else None,
-                headers=headers, timeout=self.config.timeout_s,
-            )
-        except requests.ConnectionError as exc:
-            # A refused/reset connection before a response: DingTalk may or may not have seen it.
-            sent = not isinstance(exc, requests.exceptions.ConnectTimeout) and "refused" not in str(exc).lower()
-            raise Transient(f"cannot reach DingTalk: {exc}", maybe_processed=sent, family=family, path=path) from exc
-        except requests.Timeout as exc:
-            raise Transient(
-                f"no answer within {self.config.timeout_s}s", maybe_processed=True, family=family, path=path
-            ) from exc
+        with self.limiter.call(path):
+            self.stats.call(path)
+            try:
+                resp = self.session.request(
+                    method, url, params=query or None, json=body if body is not None else None,
+                    headers=headers, timeout=self.config.timeout_s,
+                )
+            except requests.ConnectionError as exc:
+                # A refused connection never reached DingTalk; a reset one may have been acted on.
+                sent = not isinstance(exc, requests.exceptions.ConnectTimeout) and "refused" not in str(exc).lower()
+                raise Transient(
+                    f"cannot reach DingTalk: {exc}", maybe_processed=sent, family=family, path=path
+                ) from exc
+            except requests.Timeout as exc:
+                raise Transient(
+                    f"no answer within {self.config.timeout_s}s", maybe_processed=True, family=family, path=path
+                ) from exc
         parsed = _parse_body(resp)
         error = error_from_response(path, resp.status_code, parsed, resp.headers)
         if isinstance(error, RateLimited):

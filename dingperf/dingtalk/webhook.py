@@ -107,12 +107,14 @@ class GroupRobotWebhook:
                 self._sleep(self._retry.delay(exc, attempt))
 
     def _post(self, body: dict[str, Any]) -> None:
-        self._pace.acquire(self._token)
         url = f"{self._url}?{self.signed_query()}"  # signed per attempt: the timestamp must be fresh
-        try:
-            resp = self._session.post(url, json=body, timeout=self._timeout_s)
-        except (requests.ConnectionError, requests.Timeout) as exc:
-            raise Transient(f"cannot reach the group robot webhook: {exc}", family="oapi", path=SEND_PATH) from exc
+        with self._pace.call(self._token):
+            try:
+                resp = self._session.post(url, json=body, timeout=self._timeout_s)
+            except (requests.ConnectionError, requests.Timeout) as exc:
+                raise Transient(
+                    f"cannot reach the group robot webhook: {exc}", family="oapi", path=SEND_PATH
+                ) from exc
         try:
             parsed: Any = resp.json()
         except ValueError:
