@@ -131,3 +131,34 @@ def test_released_results_are_acknowledged_with_a_hash_and_frozen(store: Store) 
         s.connection().execute(text("DELETE FROM perf_inputs WHERE userid = 'u-rep'"))
     score_cycle(store, CORP, CYCLE, now=NOW)
     assert get_result(store, CORP, CYCLE, "u-rep").total == Decimal("100.0")  # released: not re-scored
+
+
+def test_goal_revisions_keep_the_history(store: Store) -> None:
+    from dingperf.services.goal_documents import get_goal, goal_history, save_goal
+
+    save_goal(store, CORP, "g1", owner_userid="u-rep", kind="kpi", status="draft", body={"target": "1000"},
+              actor="u-rep", now=NOW)
+    save_goal(store, CORP, "g1", owner_userid="u-rep", kind="kpi", status="confirmed", body={"target": "1200"},
+              actor="mgr1", reason="stretch agreed", now=NOW)
+    assert (get_goal(store, CORP, "g1").revision, get_goal(store, CORP, "g1").body) == (2, {"target": "1200"})
+    assert [d.status for d in goal_history(store, CORP, "g1")] == ["draft", "confirmed"]
+    assert get_goal(store, CORP, "g1", revision=1).body == {"target": "1000"}
+
+
+def test_child_goals_follow_the_newest_alignment(store: Store) -> None:
+    from dingperf.services.goal_documents import child_goals, save_goal
+
+    for goal_id, parent in (("team", "company"), ("me", "team"), ("other", "team")):
+        save_goal(store, CORP, goal_id, owner_userid="x", kind="okr", status="confirmed", body={},
+                  parent_goal_id=parent, actor="x", now=NOW)
+    save_goal(store, CORP, "other", owner_userid="x", kind="okr", status="confirmed", body={},
+              parent_goal_id="company", actor="x", now=NOW)
+    assert [g.goal_id for g in child_goals(store, CORP, "team")] == ["me"]
+    assert [g.goal_id for g in child_goals(store, CORP, "company")] == ["other", "team"]
+
+
+def test_unknown_goal_raises_not_found(store: Store) -> None:
+    from dingperf.services.goal_documents import get_goal
+
+    with pytest.raises(NotFound, match="no goal 'nope'"):
+        get_goal(store, CORP, "nope")

@@ -12,6 +12,7 @@ from dingperf.store.tables.inbox import InboxEvent, InboxSource, InboxStatus
 from dingperf.store.tables.org import Department, DepartmentBase, Employee, EmployeeBase
 from dingperf.store.tables.outbox import OutboxMessage, OutboxStatus
 from dingperf.store.tables.perf_cycles import PerfCycle
+from dingperf.store.tables.perf_goals import PerfGoal
 from dingperf.store.tables.perf_inputs import PerfInput, PerfRating
 from dingperf.store.tables.perf_participants import PerfParticipant
 from dingperf.store.tables.perf_results import PerfResult
@@ -35,6 +36,7 @@ __all__ = [
     "OutboxMessage",
     "OutboxStatus",
     "PerfCycle",
+    "PerfGoal",
     "PerfInput",
     "PerfParticipant",
     "PerfRating",
