@@ -73,6 +73,9 @@ class ContactsSyncOptions:
     user_workers: int | None = None  # threads for user/get (default 2 × workers_per_api)
     batch_size: int = 500
     flush_s: float = 1.0
+    # Rows are committed every flush; the checkpoint (which grows with the org) at most this often.
+    # Work committed after the last checkpoint is simply redone on resume: upserts are idempotent.
+    checkpoint_every_s: float = 5.0
     resume: bool = True
     on_progress: Callable[[SyncProgress], None] | None = None
     progress_bar: bool = False
@@ -173,6 +176,7 @@ class _Writer:
         self.deferred: list[Any] = []  # users whose manager fallback needs a department not known yet
         self.walk_finished = False
         self._bar: Any = None
+        self._checkpointed_at = float("-inf")
         if state.depts:
             self._load_known_facts()
 
@@ -238,11 +242,14 @@ class _Writer:
         rows, self.deferred = self._rows_ready(users)
         if not (rows or depts or self.walk_finished):
             return
+        due = time.monotonic() - self._checkpointed_at >= self.options.checkpoint_every_s
         with self.store.session() as s:
             for done in depts:
                 self._write_department(s, done)
             self._write_employees(s, rows)
-            save_checkpoint(session=s, corp_id=self.corp_id, name=CHECKPOINT, value=self.state.dump())
+            if due and not self.walk_finished:  # the last flush is followed by finish(), which clears it
+                save_checkpoint(session=s, corp_id=self.corp_id, name=CHECKPOINT, value=self.state.dump())
+                self._checkpointed_at = time.monotonic()
         if self.options.on_progress is not None:
             self.options.on_progress(SyncProgress(len(self.state.depts), len(self.state.users_done),
                                                   len(self.live_users())))

@@ -61,7 +61,7 @@ def user_gets(client: Any) -> int:
 
 
 def options(**kw: Any) -> ContactsSyncOptions:
-    return ContactsSyncOptions(workers_per_api=2, batch_size=25, flush_s=0.2, **kw)
+    return ContactsSyncOptions(workers_per_api=2, batch_size=25, flush_s=0.2, checkpoint_every_s=0, **kw)
 
 
 def test_full_sync_lands_every_department_and_user_with_the_right_manager(company_sandbox, store):
