@@ -11,14 +11,14 @@ from __future__ import annotations
 import logging
 import queue
 import time
-from collections import Counter
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime, timedelta
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlmodel import Session, col, select
 
+from dingperf.services.contacts_checkpoint import CHECKPOINT, SyncState, start_state
 from dingperf.services.contacts_walk import (
     DeptDone,
     DeptGone,
@@ -41,7 +41,6 @@ from dingperf.store.engine import Store
 from dingperf.store.repositories import (
     clear_checkpoint,
     deactivate_employee,
-    load_checkpoint,
     remove_department,
     save_checkpoint,
     upsert_department,
@@ -51,8 +50,6 @@ from dingperf.store.tables.org import Department, Employee, EmployeeBase
 
 log = logging.getLogger(__name__)
 
-CHECKPOINT = "sync.contacts"
-STALE_CHECKPOINT = timedelta(days=1)  # older progress describes an org that has moved on: start over
 
 
 @dataclass(frozen=True)
@@ -105,38 +102,13 @@ class ContactsSyncSummary:
         return out
 
 
-@dataclass
-class _State:
-    """The checkpointed progress of one run (JSON-safe through `dump`/`load`)."""
-
-    started_at: datetime
-    depts: dict[int, tuple[tuple[int, ...], tuple[str, ...]]] = field(default_factory=dict)
-    gone_depts: set[int] = field(default_factory=set)
-    users_done: set[str] = field(default_factory=set)
-    gone_users: set[str] = field(default_factory=set)
-    counts: Counter[str] = field(default_factory=Counter)
-
-    def dump(self) -> dict[str, Any]:
-        return {"started_at": self.started_at.isoformat(),
-                "depts": {str(d): [list(c), list(m)] for d, (c, m) in self.depts.items()},
-                "gone_depts": sorted(self.gone_depts), "users_done": sorted(self.users_done),
-                "gone_users": sorted(self.gone_users), "counts": dict(self.counts)}
-
-    @classmethod
-    def load(cls, raw: Mapping[str, Any]) -> _State:
-        return cls(started_at=datetime.fromisoformat(raw["started_at"]),
-                   depts={int(d): (tuple(c), tuple(m)) for d, (c, m) in raw["depts"].items()},
-                   gone_depts=set(raw["gone_depts"]), users_done=set(raw["users_done"]),
-                   gone_users=set(raw["gone_users"]), counts=Counter(raw.get("counts", {})))
-
-
 def sync_contacts(*, store: Store, client: Any, corp_id: str, options: ContactsSyncOptions | None = None,
                   now: datetime | None = None) -> ContactsSyncSummary:
     """Sync every department and employee of the org; resumes an interrupted run unless options.resume
     is False. Raises what DingTalk or the store raised (the checkpoint then stays for the next run)."""
     options = options or ContactsSyncOptions()
     began, calls_before = time.perf_counter(), dict(client.stats().calls)
-    state, resumed = _start_state(store, corp_id, options, now or datetime.now(UTC))
+    state, resumed = start_state(store, corp_id, resume=options.resume, now=now or datetime.now(UTC))
     run = _Writer(store, corp_id, state, options)
     with run.progress_display():
         run.run(client)
@@ -152,23 +124,10 @@ def sync_contacts(*, store: Store, client: Any, corp_id: str, options: ContactsS
         duration_s=round(time.perf_counter() - began, 3), resumed=resumed)
 
 
-def _start_state(store: Store, corp_id: str, options: ContactsSyncOptions, now: datetime) -> tuple[_State, bool]:
-    with store.session() as s:
-        raw = load_checkpoint(session=s, corp_id=corp_id, name=CHECKPOINT)
-    if raw is not None and options.resume:
-        state = _State.load(raw)
-        if now - state.started_at <= STALE_CHECKPOINT:
-            log.info("sync contacts: resuming the run started %s (%d departments, %d users already written)",
-                     state.started_at.isoformat(), len(state.depts), len(state.users_done))
-            return state, True
-        log.info("sync contacts: ignoring a checkpoint from %s (older than %s)", state.started_at, STALE_CHECKPOINT)
-    return _State(started_at=now), False
-
-
 class _Writer:
     """Drains the walk's messages into the store in batches; owns the checkpoint."""
 
-    def __init__(self, store: Store, corp_id: str, state: _State, options: ContactsSyncOptions) -> None:
+    def __init__(self, store: Store, corp_id: str, state: SyncState, options: ContactsSyncOptions) -> None:
         self.store, self.corp_id, self.state, self.options = store, corp_id, state, options
         self.facts: dict[int, DeptFacts] = {}
         self.pending_depts: list[DeptDone] = []
@@ -319,10 +278,12 @@ class _Writer:
 
         if not self.options.progress_bar:
             return nullcontext()
+        from rich.console import Console
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+        # stderr, so `dingperf sync > summary.txt` keeps the summary clean
         progress = Progress(TextColumn("{task.description:<12}"), BarColumn(), MofNCompleteColumn(),
-                            TimeElapsedColumn(), transient=False)
+                            TimeElapsedColumn(), console=Console(stderr=True), transient=False)
         self._bar = {
             "progress": progress,
             "departments": progress.add_task("departments", total=None, completed=len(self.state.depts)),

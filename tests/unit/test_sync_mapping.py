@@ -91,3 +91,15 @@ def test_punches_are_grouped_by_work_day_in_the_org_time_zone():
 def test_attendance_calls_needed_is_fifty_users_by_seven_days():
     assert calls_needed(120, dt.date(2026, 5, 1), dt.date(2026, 5, 20)) == 3 * 3
     assert calls_needed(50, dt.date(2026, 5, 1), dt.date(2026, 5, 7)) == 1
+
+
+def test_checkpoint_state_survives_a_json_round_trip():
+    import json
+
+    from dingperf.services.contacts_checkpoint import SyncState
+
+    state = SyncState(started_at=dt.datetime(2026, 5, 1, 2, 0, tzinfo=dt.UTC), depts={1: ((2, 3), ("a", "b"))},
+                      gone_depts={9}, users_done={"a"}, gone_users={"x"})
+    state.counts["created"] += 1
+    loaded = SyncState.load(json.loads(json.dumps(state.dump())))
+    assert loaded == state
