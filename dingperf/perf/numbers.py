@@ -79,12 +79,16 @@ def round_to(value: Decimal, places: int, mode: str = "half_up") -> Decimal:
     return value.quantize(Decimal(1).scaleb(-places), rounding=rounding)
 
 
+# Normalised fractions are held to 24 decimal places so that any sum of them is exact in a 28-digit context.
+FRACTION_QUANTUM = Decimal(1).scaleb(-24)
+
+
 def normalise(weights: Sequence[Decimal]) -> tuple[Decimal, ...]:
-    """Relative weights → fractions summing to exactly 1 (any sub-ulp residual goes to the largest)."""
+    """Relative weights → fractions summing to exactly 1 (the sub-1e-24 residual goes to the largest)."""
     total = sum(weights, ZERO)
     if total <= 0:
         raise ValidationError("weights must add up to more than 0; give at least one positive weight")
-    fractions = [w / total for w in weights]
+    fractions = [(w / total).quantize(FRACTION_QUANTUM, rounding=ROUND_HALF_EVEN) for w in weights]
     residual = ONE - sum(fractions, ZERO)
     if residual:
         largest = max(range(len(fractions)), key=lambda i: fractions[i])
