@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,8 +25,9 @@ from dingperf.web.callback_gate import GateSettings, Rejected, check_size, open_
 
 log = logging.getLogger(__name__)
 
-EventStore = Callable[[Event], bool]
-"""Insert into the inbox; True if new, False if a duplicate; raises if it could not be stored."""
+EventSubmit = Callable[[Event], "Future[bool]"]
+"""Queue an event for the inbox without blocking (e.g. `GroupCommitter.submit`); the future resolves True if
+new, False if a duplicate, and raises if it could not be stored."""
 
 
 @dataclass(frozen=True)
@@ -45,15 +46,15 @@ def _empty(status: int) -> Response:
     return Response(status=status)
 
 
-def callback_blueprint(settings: CallbackSettings, store: EventStore, *,
+def callback_blueprint(settings: CallbackSettings, submit: EventSubmit, *,
                        now: Callable[[], float] = time.time) -> Blueprint:
-    """A blueprint serving POST /dingtalk/callback that hands each accepted event to `store`."""
+    """A blueprint serving POST /dingtalk/callback that hands each accepted event to `submit` and waits, at
+    most `store_budget_s`, for it to be durable before answering."""
     # Console subscriptions seal with the AppKey, register_call_back ones with the corpId (DINGTALK.md §10.3).
     owners = [o for o in dict.fromkeys((settings.app_key, settings.corp_id)) if o]
     if not owners:
         raise ValueError("HTTP callbacks need dingtalk.app_key (the owner key DingTalk seals pushes with)")
     cryptos = [CallbackCrypto(settings.token, settings.aes_key, owner) for owner in owners]
-    pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="callback-store")
     bp = Blueprint("dingtalk_callback", __name__)
 
     def sealed_success(crypto: CallbackCrypto) -> Response:
@@ -82,7 +83,7 @@ def callback_blueprint(settings: CallbackSettings, store: EventStore, *,
             log.info("callback refused: event for corp %s, this installation is %s", event.corp_id, settings.corp_id)
             return _empty(403)
         try:
-            fresh = pool.submit(store, event).result(timeout=settings.store_budget_s)
+            fresh = submit(event).result(timeout=settings.store_budget_s)
         except FutureTimeout:
             # The insert may still land; DingTalk's retry will then be a duplicate, which is fine.
             log.warning("callback: inbox slower than %.1fs for %s; answering 503 so DingTalk retries",
@@ -106,4 +107,4 @@ def callback_settings(dingtalk: Any, gate: GateSettings | None = None) -> Callba
 def init_callback(app: Flask, settings: Any, store: Any) -> None:
     """Register POST /dingtalk/callback on `app`, storing into the inbox of `store` (a dingperf Store)."""
     committer = GroupCommitter(SqlInbox(store).put_many, name="callback-inbox-writer")
-    app.register_blueprint(callback_blueprint(callback_settings(settings.dingtalk), committer.put))
+    app.register_blueprint(callback_blueprint(callback_settings(settings.dingtalk), committer.submit))

@@ -29,7 +29,7 @@ def both_transports(sandbox, store, db_url):
     web = Flask("both")
     web.register_blueprint(callback_blueprint(
         CallbackSettings(token=app.callback_token, aes_key=app.callback_aes_key, app_key=app.app_key,
-                         corp_id=app.corp_id), committer.put))
+                         corp_id=app.corp_id), committer.submit))
     http = make_server("127.0.0.1", 0, web, threaded=True)
     threading.Thread(target=http.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
     runner = StreamRunner(StreamSettings(client_id=app.app_key, client_secret=app.app_secret,

@@ -16,6 +16,7 @@ from werkzeug.serving import make_server
 
 from dingperf.dingtalk.crypto import CallbackCrypto
 from dingperf.events.event import Event
+from dingperf.events.group_commit import GroupCommitter, WriteMany
 from dingperf.events.inbox_store import SqlInbox
 from dingperf.events.router import Router
 from dingperf.events.worker import InboxWorker
@@ -27,11 +28,12 @@ from tests.conftest import poll_until
 class IntakeServer:
     """A Flask app serving the callback blueprint, on loopback port 0 in a thread."""
 
-    def __init__(self, settings: CallbackSettings | None, store_fn: Callable[[Event], bool] | None,
+    def __init__(self, settings: CallbackSettings | None, write_many: WriteMany | None,
                  app: Flask | None = None) -> None:
         if app is None:
             app = Flask("intake-under-test")
-            app.register_blueprint(callback_blueprint(settings, store_fn))
+            self.committer = GroupCommitter(write_many)
+            app.register_blueprint(callback_blueprint(settings, self.committer.submit))
         self.http = make_server("127.0.0.1", 0, app, threaded=True)
         self.thread = threading.Thread(target=self.http.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
         self.thread.start()
@@ -47,10 +49,10 @@ def start_intake(sandbox, store) -> Iterator[Callable[..., IntakeServer]]:
     servers: list[IntakeServer] = []
     app = sandbox.state.app
 
-    def start(store_fn: Callable[[Event], bool] | None = None, **overrides) -> IntakeServer:
+    def start(write_many: WriteMany | None = None, **overrides) -> IntakeServer:
         settings = CallbackSettings(token=app.callback_token, aes_key=app.callback_aes_key, app_key=app.app_key,
                                     corp_id=app.corp_id, **overrides)
-        server = IntakeServer(settings, store_fn or SqlInbox(store).put)
+        server = IntakeServer(settings, write_many or SqlInbox(store).put_many)
         servers.append(server)
         return server
 
@@ -168,7 +170,7 @@ def test_ten_megabyte_body_is_refused_413_and_nothing_stored(sandbox, store, sta
 
 
 def test_store_failure_answers_503_so_dingtalk_retries(sandbox, store, start_intake):
-    def broken(event: Event) -> bool:
+    def broken(events: list[Event]) -> list[bool]:
         raise RuntimeError("disk full")
 
     resp = encrypted_post(start_intake(broken).url, app_crypto(sandbox), current_form(sandbox))
@@ -178,9 +180,9 @@ def test_store_failure_answers_503_so_dingtalk_retries(sandbox, store, start_int
 def test_a_stuck_database_still_gets_an_answer_within_the_budget(sandbox, start_intake):
     release = threading.Event()
 
-    def stuck(event: Event) -> bool:
+    def stuck(events: list[Event]) -> list[bool]:
         release.wait(10)
-        return True
+        return [True] * len(events)
 
     server = start_intake(stuck, store_budget_s=0.3)
     started = time.monotonic()
@@ -193,10 +195,10 @@ def test_a_stuck_database_still_gets_an_answer_within_the_budget(sandbox, start_
 def test_sandbox_retry_after_a_failed_push_is_stored(sandbox, store, start_intake):
     inbox, failures = SqlInbox(store), [RuntimeError("locked")]
 
-    def flaky(event: Event) -> bool:
+    def flaky(events: list[Event]) -> list[bool]:
         if failures:
             raise failures.pop()
-        return inbox.put(event)
+        return inbox.put_many(events)
 
     configure_push(sandbox, start_intake(flaky).url)
     event_id = push_raw(sandbox)
@@ -232,7 +234,7 @@ def test_pushes_that_failed_three_times_are_drained_from_the_failed_list_once(sa
     from dingperf.dingtalk.config import ClientConfig
     from dingperf.events.failed_list import drain_failed_pushes
 
-    def down(event: Event) -> bool:
+    def down(events: list[Event]) -> list[bool]:
         raise RuntimeError("database down")
 
     configure_push(sandbox, start_intake(down).url, failed_visible_after_s=0)
