@@ -133,9 +133,9 @@ class AttendanceBook:
             user = self._directory.users.get(userid)
             if user is None:
                 return None
-            start = (
-                max(self.history_start, day_of(user.hired_date)) if user.hired_date else self.history_start
-            )
+            # Scheduled from the hire date, or from when the sandbox first saw them if it is unset.
+            joined = user.hired_date if user.hired_date is not None else user.created_ms
+            start = max(self.history_start, day_of(joined))
             end = day_of(user.departed_ms) if user.departed_ms else day_of(self._clock.now_ms())
             return start, end
 

@@ -185,6 +185,7 @@ def _users(state: SandboxState, rng: random.Random, employees: int, dept_ids: li
             boss=n == 0,
             dept_order=n,
             modified_ms=now_ms - rng.randint(0, 400) * DAY_MS,
+            created_ms=0,
             departed=departed,
             departed_ms=now_ms - rng.randint(1, 60) * DAY_MS if departed else None,
         )

@@ -62,6 +62,7 @@ class User:
     departed_ms: int | None = None
     dept_order: int = 0
     modified_ms: int = 0
+    created_ms: int = 0  # when the sandbox org gained this user; generated staff use 0 (always there)
 
 
 # user fields → the camelCase keys DingTalk puts in user_modify_org's diffInfo (§3.3)
@@ -158,6 +159,7 @@ class Directory:
                 raise DirectoryError(f"unknown user field(s) {sorted(unknown)}")
             extra.setdefault("unionid", new_unionid())
             extra.setdefault("modified_ms", self._clock.now_ms())
+            extra.setdefault("created_ms", self._clock.now_ms())
             user = User(userid=userid, name=name, dept_id_list=list(dept_id_list), **extra)
             self.users[userid] = user
             self._by_unionid[user.unionid] = userid
@@ -180,6 +182,7 @@ class Directory:
                 "departed",
                 "departed_ms",
                 "modified_ms",
+                "created_ms",
             }
             unknown = set(changes) - allowed
             if unknown:

@@ -52,3 +52,14 @@ def test_list_record_after_the_history_holds_exactly_the_real_punches(book_and_u
     clock.advance(86_400)
     rows = book.punches([userid], day_start_ms(day), day_start_ms(day) + 86_400_000)
     assert [(r["checkType"], r["locationResult"], r["isLegal"]) for r in rows] == [("OnDuty", "Outside", "Y")]
+
+
+def test_user_added_later_without_hire_date_has_no_seeded_history():
+    clock = Clock()
+    directory = Directory(clock)
+    book = AttendanceBook(clock, directory, seed=1)
+    clock.advance(3 * 86_400)
+    user = directory.add_user(name="新人", dept_id_list=[1])
+    today = dt.datetime.fromtimestamp(clock.now(), CST).date()
+    rows = book.results([user.userid], today - dt.timedelta(days=6), today - dt.timedelta(days=1))
+    assert rows == []
