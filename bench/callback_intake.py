@@ -165,6 +165,7 @@ def main() -> int:
     ap.add_argument("--rate", type=int, default=500, help="events offered per second")
     ap.add_argument("--seconds", type=float, default=10.0)
     ap.add_argument("--workers", type=int, default=2, help="gunicorn worker processes (gthread, 8 threads each)")
+    ap.add_argument("--database-url", default="", help="an empty database to use instead of a fresh SQLite file")
     args = ap.parse_args()
 
     from sqlalchemy import func, select
@@ -180,7 +181,7 @@ def main() -> int:
     config = tmp / "config.toml"
     config.write_text(render_sandbox_config(dataclasses.asdict(creds), "http://127.0.0.1:9", event_mode="http"),
                       encoding="utf-8")
-    db_url = f"sqlite:///{tmp / 'dingperf.db'}"
+    db_url = args.database_url or f"sqlite:///{tmp / 'dingperf.db'}"
     cfg = {"callback_token": creds.callback_token, "callback_aes_key": creds.callback_aes_key,
            "app_key": creds.app_key, "corp_id": creds.corp_id}
     env = {"DINGPERF_CONFIG": str(config), "DINGPERF_DATABASE_URL": db_url, "BENCH_APP": json.dumps(cfg)}
