@@ -189,10 +189,16 @@ class Workflow:
         with self.lock:
             instance = self._running(process_instance_id)
             finish_ms = self._clock.now_ms() if finish_ms is None else finish_ms
-            # agree: every approver agreed in turn; refuse: the current approver refused, the rest never acted
-            for n, task in enumerate(instance.tasks):
-                if result == "agree" or n == 0:
-                    task.status, task.result = "COMPLETED", "AGREE" if result == "agree" else "REFUSE"
+            # Tasks already closed (by bpms_task_change events) keep their outcome. For the open ones,
+            # agree: each agrees in turn; refuse: the first refuses (unless one already did), the rest lapse.
+            refused = any(t.result == "REFUSE" for t in instance.tasks)
+            for task in instance.tasks:
+                if task.status not in ("NEW", "RUNNING"):
+                    continue
+                if result == "agree":
+                    task.status, task.result = "COMPLETED", "AGREE"
+                elif not refused:
+                    task.status, task.result, refused = "COMPLETED", "REFUSE", True
                 else:
                     task.status = "CANCELED"
                 task.finish_ms = finish_ms

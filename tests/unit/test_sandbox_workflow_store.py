@@ -63,3 +63,12 @@ def test_query_ids_filters_by_window(workflow):
     first = _start(workflow)
     assert workflow.query_ids("PROC-KPI-T", first.create_ms, first.create_ms) == [first.process_instance_id]
     assert workflow.query_ids("PROC-KPI-T", first.create_ms + 1, first.create_ms + 10) == []
+
+
+def test_finishing_keeps_the_outcome_of_tasks_already_closed(workflow):
+    instance = _start(workflow)
+    first = instance.tasks[0]
+    first.status, first.result = "COMPLETED", "AGREE"
+    instance.tasks[1].status = "RUNNING"
+    workflow.finish_instance(instance.process_instance_id, "refuse")
+    assert [(t.status, t.result) for t in instance.tasks] == [("COMPLETED", "AGREE"), ("COMPLETED", "REFUSE")]
