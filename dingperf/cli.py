@@ -15,6 +15,7 @@ from dingperf.commands.explain import explain_command
 from dingperf.commands.inbox import inbox_group
 from dingperf.commands.init import init_command
 from dingperf.commands.sandbox import sandbox_command
+from dingperf.commands.serve import serve_command
 from dingperf.commands.sync import sync_group
 
 
@@ -32,3 +33,4 @@ main.add_command(sandbox_command)
 main.add_command(inbox_group)
 main.add_command(explain_command)
 main.add_command(sync_group)
+main.add_command(serve_command)

@@ -1,0 +1,120 @@
+"""The scheduler role: the inbox worker, the failed-push drain and the nightly reconciliation.
+
+Exactly one scheduler runs per installation (leader lock "scheduler"); a second one waits or exits.
+Jobs are APScheduler jobs with coalesce=True and max_instances=1, in an in-memory job store: the work
+they do is claimed from database rows, so a restart loses nothing and a repeated run is a no-op.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from callbacks import HandlerContext, build_router
+from dingperf.events.failed_list import drain_failed_pushes
+from dingperf.events.inbox_store import SqlInbox
+from dingperf.events.leader import LeaderLock
+from dingperf.events.worker import InboxWorker, WorkerSettings
+from dingperf.services.client_factory import build_client
+from dingperf.services.reconcile import reconcile
+from dingperf.settings import Settings
+from dingperf.store.engine import Store
+
+log = logging.getLogger(__name__)
+
+LEADER_ROLE = "scheduler"
+FAILED_LIST_EVERY_S = 300  # DingTalk makes failed pushes visible 3–5 minutes after the last retry
+NIGHTLY_AT = (2, 30)  # 02:30 in the org's timezone, when nobody is checking in
+
+
+@dataclass(frozen=True)
+class SchedulerOptions:
+    worker_threads: int = 1
+    failed_list_every_s: int = FAILED_LIST_EVERY_S
+    nightly_hour: int = NIGHTLY_AT[0]
+    nightly_minute: int = NIGHTLY_AT[1]
+    lock_wait_s: float | None = 0.0
+
+
+class SchedulerRole:
+    """Holds the leader lock, runs the inbox worker threads and the periodic jobs until stopped."""
+
+    def __init__(self, settings: Settings, store: Store, *, client: Any = None,
+                 options: SchedulerOptions | None = None) -> None:
+        self.settings, self.store = settings, store
+        self.options = options or SchedulerOptions()
+        self.client = client or build_client(settings, store=store)
+        self.inbox = SqlInbox(store)
+        self.worker = InboxWorker(self.inbox, build_router(),
+                                  context=HandlerContext(settings=settings, store=store, client=self.client),
+                                  settings=WorkerSettings())
+        self._lock = LeaderLock(settings.database.url, LEADER_ROLE)
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._scheduler = BackgroundScheduler(timezone=settings.org.zone,
+                                              job_defaults={"coalesce": True, "max_instances": 1})
+
+    def drain_failed_list(self) -> None:
+        """Pull DingTalk's failed-push list into the inbox (HTTP event mode only)."""
+        report = drain_failed_pushes(self.client.callbacks.failed_pushes(), self.inbox.put,
+                                     self.settings.dingtalk.corp_id)
+        if report.fetched:
+            log.info("scheduler: failed list drained: %s", report)
+
+    def nightly(self) -> None:
+        """Reconcile with DingTalk: catches whatever events were missed."""
+        summary = reconcile(store=self.store, client=self.client, corp_id=self.settings.dingtalk.corp_id,
+                            zone=self.settings.org.zone,
+                            drain_failed=self.settings.dingtalk.event_mode == "http")
+        log.info("scheduler: nightly reconciliation done: %s", summary)
+
+    def _guarded(self, job: Any) -> Any:
+        def run() -> None:
+            try:
+                job()
+            except Exception:
+                log.exception("scheduler: job %s failed; it runs again at its next time", job.__name__)
+        run.__name__ = job.__name__
+        return run
+
+    def start(self) -> None:
+        """Take the leader lock, then start worker threads and jobs."""
+        self._lock.acquire(timeout=self.options.lock_wait_s)
+        for n in range(self.options.worker_threads):
+            t = threading.Thread(target=self.worker.run_forever, args=(self._stop,), name=f"inbox-worker-{n}",
+                                 daemon=True)
+            t.start()
+            self._threads.append(t)
+        if self.settings.dingtalk.event_mode == "http":
+            self._guarded(self.drain_failed_list)()  # drain on start: pushes that failed while we were down
+            self._scheduler.add_job(self._guarded(self.drain_failed_list),
+                                    IntervalTrigger(seconds=self.options.failed_list_every_s), id="failed-list")
+        self._scheduler.add_job(self._guarded(self.nightly), CronTrigger(hour=self.options.nightly_hour,
+                                                                           minute=self.options.nightly_minute),
+                                id="nightly-reconcile")
+        self._scheduler.start()
+        log.info("scheduler: leader for this installation; %d inbox worker(s) running", len(self._threads))
+
+    def stop(self) -> None:
+        """Stop jobs and workers (each finishes its current event) and release the lock."""
+        self._stop.set()
+        try:
+            if self._scheduler.running:
+                self._scheduler.shutdown(wait=False)
+            for t in self._threads:
+                t.join(timeout=30)
+        finally:
+            self._lock.release()
+
+    def serve_forever(self, stop: threading.Event) -> None:
+        self.start()
+        try:
+            stop.wait()
+        finally:
+            self.stop()
