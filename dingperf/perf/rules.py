@@ -151,6 +151,7 @@ class FormFieldSumRule:
     target_code: str
     process_code: str
     field: str
+    scale: Decimal = Decimal(1)  # unit conversion, e.g. 0.001 turns 元 into the indicator's 千元
 
     def evaluate(self, userid: str, period: Period, tz: tzinfo, data: SourceData) -> RuleOutput:
         total, used, notes = Decimal(0), [], []
@@ -162,6 +163,9 @@ class FormFieldSumRule:
                 # One malformed form must not hide the others; it is listed so HR can fix it.
                 notes.append(f"skipped: {exc}")
         detail = f"sum of {self.field!r} over {len(used)} approved {self.process_code} instance(s) = {total}"
+        if self.scale != 1:
+            total *= self.scale
+            detail += f" × {self.scale} = {total}"
         return RuleOutput(self.rule_id, userid, OutputKind.INDICATOR_ACTUAL, self.target_code, total, True,
                           tuple(used), detail, notes=tuple(notes))
 

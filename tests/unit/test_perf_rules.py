@@ -153,3 +153,26 @@ def test_rule_ids_must_be_unique_and_modes_declared():
         evaluate_rules([LATE, LATE], ["ann"], MARCH, SH, SourceData())
     with pytest.raises(ValidationError, match="mode"):
         ApprovalCountRule("x", "x", "P", D(1), mode="times")
+
+
+def test_form_field_sum_can_convert_units_and_says_so():
+    from datetime import UTC, date, datetime
+    from decimal import Decimal
+    from zoneinfo import ZoneInfo
+
+    from dingperf.perf.datasources import ApprovalInstance, ApprovalStatus, FormField, SourceData
+    from dingperf.perf.periods import Period
+    from dingperf.perf.rules import FormFieldSumRule
+
+    done = datetime(2026, 11, 5, 3, 0, tzinfo=UTC)
+    data = SourceData(approvals=(
+        ApprovalInstance("pi-1", "PROC-SALES", "u1", ApprovalStatus.COMPLETED, "agree", done,
+                         (FormField("成交金额", "600,000.00"),)),
+        ApprovalInstance("pi-2", "PROC-SALES", "u1", ApprovalStatus.COMPLETED, "agree", done,
+                         (FormField("成交金额", "¥700000"),)),
+    ))
+    rule = FormFieldSumRule("revenue-from-deals", "revenue", "PROC-SALES", "成交金额", scale=Decimal("0.001"))
+    out = rule.evaluate("u1", Period(date(2026, 11, 1), date(2026, 12, 1)), ZoneInfo("Asia/Shanghai"), data)
+    assert out.value == Decimal("1300")
+    assert out.source_ids == ("pi-1", "pi-2")
+    assert "× 0.001" in out.detail
