@@ -79,7 +79,7 @@ def test_explanation_cites_the_attendance_records_and_approval_instances(cycle: 
     e = explain(cycle, CORP, CYCLE, "u-late")
     assert sorted(s.id for s in e.find("adjust:late_over_3").sources) == [
         "u-late-3-ATM", "u-late-4-ATM", "u-late-5-ATM", "u-late-6-ATM"]
-    revenue_sources = {s.id for step in e.walk() for s in step.sources if s.kind == "approval_instance"}
+    revenue_sources = {s.id for step in e.root.walk() for s in step.sources if s.kind == "approval_instance"}
     assert revenue_sources == {"pi-1", "pi-2"}
 
 
