@@ -13,8 +13,7 @@ import json
 import logging
 import random
 import threading
-from collections.abc import Callable
-from concurrent.futures import Future
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote_plus
@@ -32,9 +31,9 @@ CARD_CALLBACK_TOPIC = dingtalk_stream.CallbackHandler.TOPIC_CARD_CALLBACK
 CARD_CALLBACK_EVENT_TYPE = "card_callback"
 OPEN_PATH = "/v1.0/gateway/connections/open"
 
-EventSink = Callable[[WireEvent], "Future[Any]"]
-"""Starts storing one event and returns at once (it runs on the event loop); the future resolves when the
-event is durable and raises if it could not be stored."""
+EventSink = Callable[[WireEvent], Awaitable[Any]]
+"""Starts storing one event and returns at once (it is called on the event loop); awaiting the result
+completes when the event is durable and raises if it could not be stored."""
 
 
 class StreamFormatError(ValueError):
@@ -117,7 +116,7 @@ class _SinkEventHandler(dingtalk_stream.EventHandler):
             log.warning("stream: dropping malformed event frame: %s", exc)
             return event_ack(message_id, True, f"malformed: {exc}")
         try:
-            await asyncio.wrap_future(self._sink(wire))
+            await self._sink(wire)
         except Exception as exc:  # noqa: BLE001 - any store failure must become a redelivery
             log.error("stream: could not store event %s (%s): %s; acking LATER", wire.event_id, wire.event_type, exc)
             return event_ack(message_id, False, "store failed, redeliver")
@@ -132,7 +131,7 @@ class _SinkCardHandler(dingtalk_stream.CallbackHandler):
     async def process(self, message: CallbackMessage) -> tuple[int, Any]:
         try:
             wire = card_callback_from_message(message, self._corp_id)
-            await asyncio.wrap_future(self._sink(wire))
+            await self._sink(wire)
         except Exception as exc:  # noqa: BLE001
             log.error("stream: could not store card callback %s: %s", message.headers.message_id, exc)
             return AckMessage.STATUS_SYSTEM_EXCEPTION, {}

@@ -3,19 +3,19 @@ connection open, and store every frame in the inbox before it is acked."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
-from collections.abc import Callable
-from concurrent.futures import Future
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
 from dingperf.dingtalk.push import WireEvent
 from dingperf.dingtalk.stream import StreamConnection, StreamSettings
 from dingperf.events.event import Event, InvalidEvent
-from dingperf.events.group_commit import GroupCommitter
 from dingperf.events.inbox_store import SqlInbox
 from dingperf.events.leader import LeaderLock
+from dingperf.events.loop_batch import LoopBatcher
 from dingperf.events.normalise import from_wire
 
 log = logging.getLogger(__name__)
@@ -26,27 +26,27 @@ LEADER_ROLE = "stream"
 class StreamRunner:
     """Leader lock + StreamConnection + inbox insert. `start()` raises LeaderLockHeld if another runs.
 
-    `submit(event)` must not block (it is called on the connection's event loop): it queues the insert and
-    returns a future that resolves once the event is durable, e.g. `GroupCommitter.submit`."""
+    `write_many(events)` stores a batch in one transaction (e.g. `SqlInbox.put_many`); frames that arrive
+    while a batch is being written share the next one, and each is acked only after its batch committed."""
 
-    def __init__(self, settings: StreamSettings, submit: Callable[[Event], Future[bool]], database_url: str, *,
-                 lock_wait_s: float | None = 0.0) -> None:
+    def __init__(self, settings: StreamSettings, write_many: Callable[[list[Event]], list[bool]], database_url: str,
+                 *, lock_wait_s: float | None = 0.0) -> None:
         self.settings = settings
-        self._submit = submit
+        self._batcher = LoopBatcher(write_many)
         self._lock = LeaderLock(database_url, LEADER_ROLE)
         self._lock_wait_s = lock_wait_s
         self.connection: StreamConnection | None = None
 
-    def _sink(self, wire: WireEvent) -> Future[bool]:
+    def _sink(self, wire: WireEvent) -> Awaitable[bool]:
         try:
             event = from_wire(wire, "stream", received_at=datetime.now(UTC))
         except InvalidEvent as exc:
             # Redelivery cannot fix a frame our event value refuses; ack it and say so loudly.
             log.error("stream: dropping event %s (%s): %s", wire.event_id, wire.event_type, exc)
-            dropped: Future[bool] = Future()
+            dropped: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
             dropped.set_result(False)
             return dropped
-        return self._submit(event)
+        return self._batcher.submit(event)
 
     def start(self) -> None:
         """Take the leader lock (waiting up to lock_wait_s) and open the connection in its own thread."""
@@ -64,6 +64,7 @@ class StreamRunner:
         try:
             if self.connection is not None:
                 self.connection.stop()
+            self._batcher.close()
         finally:
             self._lock.release()
 
@@ -85,5 +86,4 @@ def stream_settings_for(settings: Any, **overrides: Any) -> StreamSettings:
 
 def stream_runner_for(settings: Any, store: Any, **overrides: Any) -> StreamRunner:
     """The runner `dingperf serve stream` starts: the configured app, group-committing into `store`'s inbox."""
-    committer = GroupCommitter(SqlInbox(store).put_many, name="stream-inbox-writer")
-    return StreamRunner(stream_settings_for(settings, **overrides), committer.submit, settings.database.url)
+    return StreamRunner(stream_settings_for(settings, **overrides), SqlInbox(store).put_many, settings.database.url)

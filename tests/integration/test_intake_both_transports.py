@@ -34,7 +34,7 @@ def both_transports(sandbox, store, db_url):
     threading.Thread(target=http.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
     runner = StreamRunner(StreamSettings(client_id=app.app_key, client_secret=app.app_secret,
                                          api_base=sandbox.base_url, default_corp_id=app.corp_id),
-                          committer.submit, db_url)
+                          SqlInbox(store).put_many, db_url)
     runner.start()
     assert runner.connection.wait_connected(10)
     resp = requests.post(f"{sandbox.base_url}/_sandbox/push-config",

@@ -10,7 +10,6 @@ import requests
 
 from dingperf.dingtalk.stream import CARD_CALLBACK_TOPIC, StreamSettings
 from dingperf.events.event import Event
-from dingperf.events.group_commit import GroupCommitter
 from dingperf.events.inbox_store import SqlInbox
 from dingperf.events.leader import LeaderLockHeld
 from dingperf.events.stream_runner import StreamRunner
@@ -30,8 +29,7 @@ def start_runner(sandbox, store, db_url) -> Iterator[Callable[..., StreamRunner]
     runners: list[StreamRunner] = []
 
     def start(write_many: Callable[[list[Event]], list[bool]] | None = None, **overrides) -> StreamRunner:
-        committer = GroupCommitter(write_many or SqlInbox(store).put_many)
-        runner = StreamRunner(settings_for(sandbox, **overrides), committer.submit, db_url)
+        runner = StreamRunner(settings_for(sandbox, **overrides), write_many or SqlInbox(store).put_many, db_url)
         runner.start()
         runners.append(runner)
         return runner
@@ -144,17 +142,17 @@ def test_card_callback_is_stored_as_an_event(sandbox, store, start_runner):
 
 def test_only_one_stream_connection_per_installation(sandbox, store, db_url, start_runner):
     start_runner()
-    second = StreamRunner(settings_for(sandbox), GroupCommitter(SqlInbox(store).put_many).submit, db_url)
+    second = StreamRunner(settings_for(sandbox), SqlInbox(store).put_many, db_url)
     with pytest.raises(LeaderLockHeld, match="stream"):
         second.start()
 
 
 def test_stop_closes_the_connection_and_frees_the_leader_lock(sandbox, store, db_url):
-    runner = StreamRunner(settings_for(sandbox), GroupCommitter(SqlInbox(store).put_many).submit, db_url)
+    runner = StreamRunner(settings_for(sandbox), SqlInbox(store).put_many, db_url)
     runner.start()
     assert runner.connection.wait_connected(10)
     runner.stop()
     poll_until(lambda: not live_connections(sandbox))
-    again = StreamRunner(settings_for(sandbox), GroupCommitter(SqlInbox(store).put_many).submit, db_url)
+    again = StreamRunner(settings_for(sandbox), SqlInbox(store).put_many, db_url)
     again.start()
     again.stop()
