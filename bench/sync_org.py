@@ -95,12 +95,13 @@ def main(argv: list[str] | None = None) -> int:
         least = print_calls(first, args.qps)
 
         started = time.perf_counter()
-        with count_writes(store.engine, ORG_TABLES) as writes:
+        with count_writes(store.engine) as all_writes, count_writes(store.engine, ORG_TABLES) as writes:
             second = sync_contacts(store=store, client=client, corp_id=app.corp_id, options=options)
         rewall = time.perf_counter() - started
         print(f"re-sync: {second.users} users, {second.unchanged} unchanged, {second.updated} updated, "
               f"{second.created} created, {second.deactivated} deactivated, {rewall:.2f}s; "
-              f"rows written to {'/'.join(ORG_TABLES)}: {writes.total}")
+              f"rows written to {'/'.join(ORG_TABLES)}: {writes.total}; bookkeeping writes (the resume "
+              f"checkpoint, every {options.checkpoint_every_s:.0f}s): {all_writes.total - writes.total}")
         stats = client.stats()
         print(f"client: retries {stats.retries}, throttled {dict(stats.throttled) or 'none'}, "
               f"errors surfaced {stats.errors_surfaced}")

@@ -120,6 +120,11 @@ class TreeWalk:
         for pool in self._pools.values():
             pool.shutdown(wait=True)
 
+    @property
+    def totals(self) -> tuple[int, int]:
+        """(departments, users) discovered so far, for a progress bar."""
+        return len(self._seen_depts), len(self._scheduled_users)
+
     # ---- scheduling ------------------------------------------------------------------------------
 
     def _submit(self, pool: str, fn: Callable[..., None], *args: Any) -> None:

@@ -138,3 +138,11 @@ def _yesterday(store: Store, client: Any, corp_id: str, today: Any, budget: _Bud
     return sync_attendance(store=store, client=client, corp_id=corp_id, date_from=day, date_to=day,
                            userids=userids)
 
+
+def run_nightly(settings: Any, store: Store, client: Any | None = None) -> ReconcileSummary:
+    """The scheduler's entry point: reconcile with settings' corp, org time zone and a client (built if None)."""
+    if client is None:
+        from dingperf.services.client_factory import build_client
+
+        client = build_client(settings, store=store)
+    return reconcile(store=store, client=client, corp_id=settings.dingtalk.corp_id, zone=settings.org.zone)

@@ -168,6 +168,7 @@ class _Writer:
                     self.flush()
                     return
                 self._take(message)
+                self._totals(walk.totals)
                 waiting = len(self.pending_users) + len(self.pending_depts)
                 if waiting >= self.options.batch_size or time.monotonic() - last_flush >= self.options.flush_s:
                     self.flush()
@@ -291,6 +292,12 @@ class _Writer:
                                        completed=len(self.state.users_done) + len(self.state.gone_users)),
         }
         return progress
+
+    def _totals(self, totals: tuple[int, int]) -> None:
+        if self._bar is not None:
+            progress = self._bar["progress"]
+            progress.update(self._bar["departments"], total=totals[0])
+            progress.update(self._bar["users"], total=totals[1])
 
     def _advance(self, what: str) -> None:
         if self._bar is not None:

@@ -4,6 +4,7 @@ failed-push list is drained into the inbox, and quota-metered steps respect the 
 from __future__ import annotations
 
 import datetime as dt
+import time
 
 import requests
 
@@ -70,3 +71,16 @@ def test_quota_spending_steps_are_skipped_when_the_reserve_would_be_touched(comp
     summary = reconcile(store=store, client=tight, corp_id=corp, contacts_options=FAST, drain_failed=False)
     assert summary.contacts.users > 0  # the address book is exempt from the quota
     assert summary.attendance is None and any("attendance" in reason for reason in summary.skipped)
+
+
+def test_run_nightly_builds_its_client_from_settings_and_counts_quota_in_the_store(sandbox, store):
+    from dingperf.dingtalk.quota import month_of
+    from dingperf.services.reconcile import run_nightly
+    from dingperf.store.repositories import get_quota_usage
+
+    sandbox.state.directory.add_user(name="李娜", dept_id_list=[1], userid="lina")
+    settings = settings_for(sandbox)
+    summary = run_nightly(settings, store)
+    assert summary.contacts.users == 1 and summary.attendance is not None
+    with store.session() as s:  # the failed-list drain and attendance/list are metered; the address book is not
+        assert get_quota_usage(session=s, corp_id=settings.dingtalk.corp_id, month=month_of(time.time())) == 2
