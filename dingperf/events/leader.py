@@ -15,9 +15,15 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
+from dingperf.store.engine import normalise_database_url
+
 
 class LeaderLockHeld(RuntimeError):
     """Another process (or object) already holds this role's lock."""
+
+
+class LeaderLockLost(RuntimeError):
+    """The lock was held but is gone (its PostgreSQL session died); stop the role and start over."""
 
 
 def advisory_key(name: str) -> int:
@@ -37,7 +43,7 @@ class LeaderLock:
     """`try_acquire()` → bool, `acquire(timeout)` raises LeaderLockHeld, `release()`; usable as a context."""
 
     def __init__(self, database_url: str, name: str) -> None:
-        self.database_url = database_url
+        self.database_url = normalise_database_url(database_url)  # postgres:// → psycopg 3, as the store does
         self.name = name
         self._backend = make_url(database_url).get_backend_name()
         self._fd: int | None = None
@@ -47,6 +53,18 @@ class LeaderLock:
     @property
     def is_held(self) -> bool:
         return self._fd is not None or self._conn is not None
+
+    def is_still_held(self) -> bool:
+        """False when a held PostgreSQL lock's session has died (the server then released the lock)."""
+        if self._fd is not None:
+            return True
+        if self._conn is None:
+            return False
+        try:
+            self._conn.execute(text("SELECT 1"))
+        except Exception:  # noqa: BLE001 - any failure of the lock's session means the lock is gone
+            return False
+        return True
 
     def try_acquire(self) -> bool:
         """Take the lock if it is free; never blocks."""

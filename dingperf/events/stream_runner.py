@@ -14,7 +14,7 @@ from dingperf.dingtalk.push import WireEvent
 from dingperf.dingtalk.stream import StreamConnection, StreamSettings
 from dingperf.events.event import Event, InvalidEvent
 from dingperf.events.inbox_store import SqlInbox
-from dingperf.events.leader import LeaderLock
+from dingperf.events.leader import LeaderLock, LeaderLockLost
 from dingperf.events.loop_batch import LoopBatcher
 from dingperf.events.normalise import from_wire
 
@@ -68,11 +68,15 @@ class StreamRunner:
         finally:
             self._lock.release()
 
-    def serve_forever(self, stop: threading.Event) -> None:
-        """Run until `stop` is set (the CLI sets it on SIGINT/SIGTERM)."""
+    def serve_forever(self, stop: threading.Event, check_every_s: float = 30.0) -> None:
+        """Run until `stop` is set (the CLI sets it on SIGINT/SIGTERM); raises LeaderLockLost if the lock's
+        database session died, since another process may now hold the role."""
         self.start()
         try:
-            stop.wait()
+            while not stop.wait(check_every_s):
+                if not self._lock.is_still_held():
+                    raise LeaderLockLost("lost the stream leader lock (database session ended); "
+                                         "stopping so a supervisor can restart `dingperf serve stream`")
         finally:
             self.stop()
 

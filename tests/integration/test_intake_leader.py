@@ -35,3 +35,28 @@ def test_different_roles_do_not_exclude_each_other(db_url):
 def test_advisory_keys_are_stable_and_fit_a_signed_bigint():
     assert advisory_key("stream") == advisory_key("stream") != advisory_key("scheduler")
     assert 0 <= advisory_key("stream") < 2**63
+
+
+def test_a_held_lock_reports_itself_still_held_and_a_released_one_not(db_url):
+    lock = LeaderLock(db_url, "stream")
+    lock.acquire()
+    assert lock.is_still_held()
+    lock.release()
+    assert not lock.is_still_held()
+
+
+@pytest.mark.postgres
+def test_a_postgres_lock_whose_session_died_is_reported_lost(db_url):
+    if not db_url.startswith("postgresql"):
+        pytest.skip("the advisory lock only exists on PostgreSQL")
+    from sqlalchemy import create_engine, text
+
+    lock = LeaderLock(db_url, "stream")
+    lock.acquire()
+    pid = lock._conn.execute(text("SELECT pg_backend_pid()")).scalar()
+    killer = create_engine(db_url.replace("postgresql://", "postgresql+psycopg://", 1))
+    with killer.connect() as conn:
+        conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+    killer.dispose()
+    assert not lock.is_still_held()
+    assert LeaderLock(db_url, "stream").try_acquire()
