@@ -1,4 +1,9 @@
-"""The contacts sync's checkpoint: what a run has finished, saved in the store so a crashed run resumes."""
+"""The contacts sync's checkpoint: what a run has finished, saved in the store so a crashed run resumes.
+
+A resumed run trusts the departments and users it finished before the crash as they were then; what
+changed in DingTalk meanwhile arrives as events, or at the next full sync at the latest. A checkpoint
+older than STALE_CHECKPOINT is ignored and the sync starts over.
+"""
 
 from __future__ import annotations
 

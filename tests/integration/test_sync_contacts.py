@@ -174,3 +174,39 @@ def test_a_manager_change_is_the_only_write_of_a_resync(company_sandbox, store):
     assert summary.updated == 1 and writes.total == 1
     emps, _ = rows(store, corp)
     assert emps[userids[10]]["manager_userid"] == userids[20]
+
+
+def test_throttles_and_busy_answers_mid_sync_are_absorbed(company_sandbox, store):
+    import requests
+
+    corp = company_sandbox.state.app.corp_id
+    for path, kind in (("/topapi/v2/user/get", "throttle"), ("/topapi/v2/user/get", "busy"),
+                       ("/topapi/v2/user/list", "5xx"), ("/topapi/v2/department/get", "timeout")):
+        resp = requests.post(f"{company_sandbox.base_url}/_sandbox/faults", json={"path": path, "kind": kind,
+                                                                                  "times": 2}, timeout=10)
+        assert resp.status_code == 200, resp.text
+    summary = sync_contacts(store=store, client=client_for(company_sandbox), corp_id=corp, options=options())
+    assert summary.users == len(company_sandbox.state.directory.active_userids()) == summary.created
+
+
+def test_someone_leaving_while_a_sync_was_down_is_deactivated_by_the_next_sync(company_sandbox, store):
+    """A resumed run trusts what it finished before the crash (as of then); the leave event, or the next
+    sync at the latest, deactivates the leaver."""
+    corp = company_sandbox.state.app.corp_id
+    client = client_for(company_sandbox)
+
+    def die_after_50(progress):
+        if progress.users_done >= 50:
+            raise Stop(progress)
+
+    with pytest.raises(Stop):
+        sync_contacts(store=store, client=client, corp_id=corp, options=options(on_progress=die_after_50))
+    with store.session() as s:
+        written = sorted(load_checkpoint(session=s, corp_id=corp, name=CHECKPOINT)["users_done"])
+    company_sandbox.state.directory.leave_user(written[0])
+    assert sync_contacts(store=store, client=client, corp_id=corp, options=options()).resumed
+    summary = sync_contacts(store=store, client=client, corp_id=corp, options=options())
+    emps, _ = rows(store, corp)
+    assert not summary.resumed and summary.deactivated == 1
+    assert emps[written[0]]["active"] is False
+    assert {u for u, e in emps.items() if e["active"]} == set(company_sandbox.state.directory.active_userids())
