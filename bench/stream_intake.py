@@ -5,7 +5,10 @@ storing each frame in a SQLite inbox before acking SUCCESS — runs in a separat
 `dingperf serve stream` would. Events are offered at --rate for --seconds; the clock stops when the
 last one is acked. Prints offered/acked/stored counts, redeliveries, and `RESULT frames_per_s=…`.
 
-    python bench/stream_intake.py [--rate 4000] [--seconds 5]
+    python bench/stream_intake.py [--rate 2500] [--seconds 5]
+
+Offer near the target: far above it, the sandbox gateway spends its CPU polling thousands of unacked
+deliveries (each wakes every 50 ms), and the number then measures the sandbox, not the adapter.
 """
 
 from __future__ import annotations
@@ -51,7 +54,7 @@ def _stored(store: Any) -> int:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--rate", type=int, default=4000, help="events offered per second")
+    ap.add_argument("--rate", type=int, default=2500, help="events offered per second")
     ap.add_argument("--seconds", type=float, default=5.0, help="how long to offer")
     args = ap.parse_args()
 
