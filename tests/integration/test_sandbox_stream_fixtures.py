@@ -16,8 +16,9 @@ import requests
 
 from dingperf.sandbox.server import SandboxServer
 from tests.conftest import poll_until
+from tests.integration.stream_sdk import OPEN_PATH, SdkClient
 from tests.integration.test_sandbox_push import Receiver
-from tests.integration.test_sandbox_stream import OPEN_PATH, RecordingHandler, SdkClient
+from tests.integration.test_sandbox_stream import RecordingHandler
 
 FIXTURES = sorted((Path(__file__).parents[1] / "fixtures" / "dingtalk").glob("*__*.json"))
 
