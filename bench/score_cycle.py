@@ -10,7 +10,8 @@ rated by self, manager and 3 peers, plus/minus items for ~10%). Then, timed:
 3. check: an independent numpy recomputation of every total from the raw input rows, rounded half-up to
    the template's 1 place, counted against the persisted totals.
 
-Prints times, employees/s and peak RSS, and ends with one line:
+Prints wall times, employees/s, CPU seconds (this process and its workers; a PostgreSQL server's own CPU is
+not included) and peak RSS, and ends with one line (score_ratio is by wall time, as specified):
 RESULT score_ratio=<dingperf time ÷ reference time> rss_mb=<peak RSS> mismatches=<count>
 
     python bench/score_cycle.py [--employees 100000] [--database-url URL] [--batch 5000] [--seed 7]
@@ -37,7 +38,7 @@ from dingperf.services.scoring_service import score_cycle
 from dingperf.services.templates import publish_template
 from dingperf.store.engine import open_store
 from dingperf.store.migrate import upgrade_database
-from dingperf.store.perf_repositories import RESULT_SCORE_COLUMNS, RESULTS, Binder, result_insert_sql
+from dingperf.store.perf_repositories import RESULT_SCORE_COLUMNS, RESULTS, Binder, dumps, result_insert_sql
 
 CORP, CYCLE = "bench-corp", "bench-2026-Q4"
 NOW = datetime(2026, 12, 31, 12, 0, tzinfo=UTC)
@@ -120,6 +121,7 @@ def reference_insert(url: str) -> tuple[float, float, int]:
     """Time one plain executemany of the persisted result rows into a same-shaped table (storage limit)."""
     store = open_store(url)
     ref = RESULTS.to_metadata(MetaData(), name="bench_ref_results")
+    ref.primary_key.name = "pk_bench_ref_results"  # PostgreSQL wants constraint names unique per schema
     ref.drop(store.engine, checkfirst=True)
     ref.create(store.engine)
     cols = ", ".join(RESULT_SCORE_COLUMNS)
@@ -129,8 +131,19 @@ def reference_insert(url: str) -> tuple[float, float, int]:
         at = b.time(NOW)
         idx_total, idx_at = RESULT_SCORE_COLUMNS.index("total"), RESULT_SCORE_COLUMNS.index("scored_at")
         # Same values as dingperf bound: totals as exact decimals, the timestamp in the column's stored form.
-        rows = [tuple(b.decimal(None if v is None else Decimal(str(v))) if k == idx_total else at if k == idx_at
-                      else v for k, v in enumerate(r)) for r in raw]
+        json_cols = {RESULT_SCORE_COLUMNS.index(c) for c in ("sections", "adjustments", "rater_policy",
+                                                             "effective_weights", "explanation")}
+
+        def bound(k: int, v: object) -> object:
+            if k == idx_total:
+                return b.decimal(None if v is None else Decimal(str(v)))
+            if k == idx_at:
+                return at
+            if k in json_cols and v is not None and not isinstance(v, str):
+                return dumps(v)  # psycopg hands JSON back parsed; dingperf binds it as text
+            return v
+
+        rows = [tuple(bound(k, v) for k, v in enumerate(r)) for r in raw]
         del raw
         sql = result_insert_sql(conn, ref)
     with store.engine.begin() as conn:
