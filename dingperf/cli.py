@@ -12,6 +12,7 @@ from dingperf.commands._common import config_option
 from dingperf.commands.config import config_group
 from dingperf.commands.db import db_group
 from dingperf.commands.demo import demo_command
+from dingperf.commands.doctor import doctor_command
 from dingperf.commands.explain import explain_command
 from dingperf.commands.inbox import inbox_group
 from dingperf.commands.init import init_command
@@ -36,3 +37,4 @@ main.add_command(explain_command)
 main.add_command(sync_group)
 main.add_command(serve_command)
 main.add_command(demo_command)
+main.add_command(doctor_command)
