@@ -61,6 +61,52 @@ class RatingEntry:
     ratings: Mapping[str, object]
 
 
+@dataclass(frozen=True)
+class _Codes:
+    """The codes the cycle's pinned template accepts, so a typo fails when recorded, not when scored."""
+
+    template: str
+    by_kind: Mapping[str, frozenset[str]]
+    rated: Mapping[str, frozenset[str]]
+    groups: frozenset[str]
+
+    @classmethod
+    def of(cls, store: Store, corp_id: str, cycle_id: str) -> _Codes:
+        from dingperf.services.templates import get_template
+
+        cycle = get_cycle(store, corp_id, cycle_id)
+        t = get_template(store, corp_id, cycle.template.id, cycle.template.version)
+        raters = cycle.raters or t.raters
+        by_kind = {"actual": frozenset(i.code for s in t.sections if not s.rated for i in s.items),
+                   "input": frozenset(t.inputs), "adjustment": frozenset(a.code for a in t.adjustments),
+                   "veto": frozenset(v.code for v in t.vetoes)}
+        rated = {s.code: frozenset(i.code for i in s.items) for s in t.sections if s.rated}
+        return cls(f"{t.id} v{t.version}", by_kind, rated, frozenset(g.code for g in raters.groups))
+
+    def check_input(self, v: InputValue) -> None:
+        """ValidationError unless the template declares this code for this kind of input."""
+        codes = self.by_kind.get(v.kind)
+        if codes is None:
+            raise ValidationError(f"input kind must be one of {KINDS}, got {v.kind!r} for {v.userid}/{v.code}")
+        if v.code not in codes:
+            raise ValidationError(f"{v.userid}: template {self.template} has no {v.kind} {v.code!r}; "
+                                  f"known: {sorted(codes)}")
+
+    def check_rating(self, e: RatingEntry) -> None:
+        """ValidationError unless the section is rated, the group declared and every item in the section."""
+        items = self.rated.get(e.section)
+        if items is None:
+            raise ValidationError(f"{e.userid}: {e.section!r} is not a rated section of template {self.template}; "
+                                  f"rated sections: {sorted(self.rated)}")
+        if e.group not in self.groups:
+            raise ValidationError(f"{e.userid}: rater group {e.group!r} is not used in this cycle; "
+                                  f"groups: {sorted(self.groups)}")
+        unknown = set(e.ratings) - items
+        if unknown:
+            raise ValidationError(f"{e.userid}: section {e.section!r} has no item(s) {sorted(unknown)}; "
+                                  f"items: {sorted(items)}")
+
+
 def _text(value: object, what: str) -> str | None:
     if value is None or isinstance(value, str):
         return value
@@ -76,7 +122,7 @@ def _text(value: object, what: str) -> str | None:
 def record_inputs(store: Store, corp_id: str, cycle_id: str, values: Iterable[InputValue], *, actor: str = "system",
                   now: datetime | None = None, batch_size: int = 10_000) -> int:
     """Insert or replace inputs in bulk (one transaction per batch); one audit entry per call."""
-    get_cycle(store, corp_id, cycle_id)  # NotFound for an unknown cycle
+    known = _Codes.of(store, corp_id, cycle_id)  # NotFound for an unknown cycle
     now = now or utcnow()
     cols = ("corp_id", "cycle_id", "userid", "kind", "code", "value", "achievement", "sources", "note",
             "recorded_by", "recorded_at")
@@ -87,8 +133,7 @@ def record_inputs(store: Store, corp_id: str, cycle_id: str, values: Iterable[In
     sql, at = upsert_sql(INPUTS, cols, cols[:5], b.placeholder), b.time(now)
     codes: set[str] = set()
     for v in values:
-        if v.kind not in KINDS:
-            raise ValidationError(f"input kind must be one of {KINDS}, got {v.kind!r} for {v.userid}/{v.code}")
+        known.check_input(v)
         sources = dumps([{"kind": r.kind, "id": r.id, "note": r.note} for r in v.sources]) if v.sources else None
         batch.append((corp_id, cycle_id, v.userid, v.kind, v.code, _text(v.value, f"{v.userid}/{v.code}"),
                       None if v.achievement is None else str(v.achievement), sources, v.note, actor, at))
@@ -106,7 +151,7 @@ def record_inputs(store: Store, corp_id: str, cycle_id: str, values: Iterable[In
 def record_ratings(store: Store, corp_id: str, cycle_id: str, entries: Iterable[RatingEntry], *,
                    now: datetime | None = None, batch_size: int = 10_000) -> int:
     """Insert or replace rater scores in bulk, one row per (employee, rater, section)."""
-    get_cycle(store, corp_id, cycle_id)
+    known = _Codes.of(store, corp_id, cycle_id)
     now = now or utcnow()
     cols = ("corp_id", "cycle_id", "userid", "rater_id", "section", "rater_group", "ratings", "submitted_at")
     with store.session() as s:
@@ -115,6 +160,7 @@ def record_ratings(store: Store, corp_id: str, cycle_id: str, entries: Iterable[
     count = 0
     batch: list[tuple[object, ...]] = []
     for e in entries:
+        known.check_rating(e)
         ratings = {code: _text(r, f"rating of {code} by {e.rater_id}") for code, r in e.ratings.items()}
         batch.append((corp_id, cycle_id, e.userid, e.rater_id, e.section, e.group, dumps(ratings), at))
         if len(batch) >= batch_size:

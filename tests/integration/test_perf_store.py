@@ -162,3 +162,20 @@ def test_unknown_goal_raises_not_found(store: Store) -> None:
 
     with pytest.raises(NotFound, match="no goal 'nope'"):
         get_goal(store, CORP, "nope")
+
+
+def test_recording_an_undeclared_indicator_is_refused(store: Store) -> None:
+    from dingperf.services.score_inputs import InputValue, record_inputs
+
+    worked_scorecard_cycle(store)
+    with pytest.raises(ValidationError, match=r"no actual 'revenu'; known: \['return_rate', 'revenue'\]"):
+        record_inputs(store, CORP, CYCLE, [InputValue("u-rep", "revenu", 1)], now=NOW)
+
+
+def test_rating_an_unrated_section_is_refused(store: Store) -> None:
+    from dingperf.services.score_inputs import RatingEntry, record_ratings
+
+    worked_scorecard_cycle(store)
+    with pytest.raises(ValidationError, match="'performance' is not a rated section"):
+        record_ratings(store, CORP, CYCLE, [RatingEntry("u-rep", "m", "manager", "performance", {"revenue": 4})],
+                       now=NOW)
