@@ -3,10 +3,7 @@ and its ack's {"response": …} updates the card (DINGTALK.md §7.6, §9.2)."""
 
 from __future__ import annotations
 
-import asyncio
 import json
-import logging
-import threading
 from pathlib import Path
 
 import dingtalk_stream
@@ -15,6 +12,7 @@ from dingtalk_stream import AckMessage
 from sandbox_outbound_kit import OutboundKit
 
 from tests.conftest import poll_until
+from tests.integration.stream_sdk import SdkClient
 
 GOAL = json.loads(
     (Path(__file__).resolve().parents[2] / "cards" / "goal_confirmation.json").read_text("utf-8")
@@ -34,36 +32,6 @@ class CardReplier(dingtalk_stream.CallbackHandler):
         return AckMessage.STATUS_OK, self.reply
 
 
-class StreamApp:
-    """The SDK in its own thread and loop (its start() never returns and swallows cancellation)."""
-
-    def __init__(self, app, handler: CardReplier) -> None:
-        quiet = logging.getLogger("card-stream-under-test")
-        quiet.setLevel(logging.CRITICAL)
-        credential = dingtalk_stream.Credential(app.app_key, app.app_secret)
-        self.client = dingtalk_stream.DingTalkStreamClient(credential, quiet)
-        self.client.register_callback_handler(dingtalk_stream.CallbackHandler.TOPIC_CARD_CALLBACK, handler)
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self._run, daemon=True)
-        self.thread.start()
-
-    def _run(self) -> None:
-        asyncio.set_event_loop(self.loop)
-        try:
-            self.loop.run_until_complete(self.client.start())
-        except RuntimeError:
-            pass  # loop.stop() interrupts start()
-
-    def stop(self) -> None:
-        def abort() -> None:
-            if self.client.websocket is not None:
-                self.client.websocket.transport.abort()
-            self.loop.call_soon(self.loop.stop)
-
-        self.loop.call_soon_threadsafe(abort)
-        self.thread.join(timeout=10)
-
-
 @pytest.fixture
 def kit(sandbox):
     return OutboundKit(sandbox)
@@ -78,8 +46,9 @@ def stream_app(sandbox, monkeypatch):
     )
     apps = []
 
-    def start(handler: CardReplier) -> StreamApp:
-        app = StreamApp(sandbox.state.app, handler)
+    def start(handler: CardReplier) -> SdkClient:
+        # the shared runner cancels every SDK task before closing its loop (no leaked tasks for the GC)
+        app = SdkClient(sandbox.state.app, None, {dingtalk_stream.CallbackHandler.TOPIC_CARD_CALLBACK: handler})
         apps.append(app)
         poll_until(sandbox.state.gateway.connections)
         return app
