@@ -1,4 +1,5 @@
-"""The scheduler role: the inbox worker, the failed-push drain and the nightly reconciliation.
+"""The scheduler role: the inbox worker, the outbox sender, the failed-push drain and the nightly
+reconciliation.
 
 Exactly one scheduler runs per installation (leader lock "scheduler"); a second one waits or exits.
 Jobs are APScheduler jobs with coalesce=True and max_instances=1, in an in-memory job store: the work
@@ -22,6 +23,7 @@ from dingperf.events.inbox_store import SqlInbox
 from dingperf.events.leader import LeaderLock
 from dingperf.events.worker import InboxWorker, WorkerSettings
 from dingperf.services.client_factory import build_client
+from dingperf.services.outbox_sender import send_due
 from dingperf.services.reconcile import reconcile
 from dingperf.settings import Settings
 from dingperf.store.engine import Store
@@ -37,6 +39,7 @@ NIGHTLY_AT = (2, 30)  # 02:30 in the org's timezone, when nobody is checking in
 class SchedulerOptions:
     worker_threads: int = 1
     failed_list_every_s: int = FAILED_LIST_EVERY_S
+    outbox_every_s: float = 5.0
     nightly_hour: int = NIGHTLY_AT[0]
     nightly_minute: int = NIGHTLY_AT[1]
     lock_wait_s: float | None = 0.0
@@ -67,6 +70,11 @@ class SchedulerRole:
         if report.fetched:
             log.info("scheduler: failed list drained: %s", report)
 
+    def send_outbox(self) -> None:
+        """Send what is due in the outbox (notifications, cards), under the client's rate limits."""
+        while send_due(self.store, self.client, limit=50).claimed == 50:
+            pass  # a full batch: there may be more due right now
+
     def nightly(self) -> None:
         """Reconcile with DingTalk: catches whatever events were missed."""
         summary = reconcile(store=self.store, client=self.client, corp_id=self.settings.dingtalk.corp_id,
@@ -95,6 +103,8 @@ class SchedulerRole:
             self._guarded(self.drain_failed_list)()  # drain on start: pushes that failed while we were down
             self._scheduler.add_job(self._guarded(self.drain_failed_list),
                                     IntervalTrigger(seconds=self.options.failed_list_every_s), id="failed-list")
+        self._scheduler.add_job(self._guarded(self.send_outbox),
+                                IntervalTrigger(seconds=self.options.outbox_every_s), id="outbox")
         self._scheduler.add_job(self._guarded(self.nightly), CronTrigger(hour=self.options.nightly_hour,
                                                                            minute=self.options.nightly_minute),
                                 id="nightly-reconcile")

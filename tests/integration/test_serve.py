@@ -74,3 +74,20 @@ def test_a_hire_pushed_over_http_lands_in_the_store(running, store):
     _push_hire(sandbox, "回调新人")
     hired = poll_until(lambda: _employee(store, settings.dingtalk.corp_id, "回调新人"), timeout=20)
     assert hired.active
+
+
+@pytest.mark.parametrize("running", ["stream"], indirect=True)
+def test_the_scheduler_sends_what_is_queued_in_the_outbox(running, store):
+    from dingperf.dingtalk.messages import text_msg
+    from dingperf.services.outbox_sender import queue_work_notice
+
+    sandbox, settings, _web = running
+    userid = sandbox.state.directory.active_userids()[0]
+    queue_work_notice(store, settings.dingtalk.corp_id, key="serve:hello", userids=[userid], msg=text_msg("来自调度"))
+
+    def received() -> list:
+        return requests.get(f"{sandbox.base_url}/_sandbox/messages", params={"userid": userid},
+                            timeout=5).json()["messages"]
+
+    poll_until(received, timeout=30)
+    assert received()[0]["content"]["text"]["content"] == "来自调度"
