@@ -18,7 +18,7 @@ from dingperf.settings import sandbox_settings
 from dingperf.store.engine import Store
 from dingperf.store.repositories import get_outbox_message, list_outbox_messages, upsert_attendance_records
 from dingperf.store.tables.attendance import AttendanceRecordBase
-from tests.integration.test_collect import CORP, CYCLE, LATE, NOW, REVENUE, cycle  # noqa: F401  (fixture)
+from tests.integration.collect_kit import CORP, CYCLE, LATE, NOW, REVENUE
 
 
 def _client(sandbox: Any, store: Store, **overrides: Any) -> Any:
@@ -71,33 +71,33 @@ def test_a_message_dingtalk_refuses_as_malformed_is_parked_with_the_reason(compa
     assert row.status == "parked" and row.last_error
 
 
-def test_a_late_make_up_punch_rescores_and_tells_the_owner_but_not_a_signed_off_colleague(cycle: Store):
-    collect_inputs(cycle, CORP, CYCLE, [LATE, REVENUE])
-    score_cycle(cycle, CORP, CYCLE, now=NOW)
-    before = get_result(cycle, CORP, CYCLE, "u-late").total
-    with cycle.session() as s:  # 补卡 approved: the Late of the 6th becomes Normal, so only 3 lates remain
+def test_a_late_make_up_punch_rescores_and_tells_the_owner_but_not_a_signed_off_colleague(collect_cycle: Store):
+    collect_inputs(collect_cycle, CORP, CYCLE, [LATE, REVENUE])
+    score_cycle(collect_cycle, CORP, CYCLE, now=NOW)
+    before = get_result(collect_cycle, CORP, CYCLE, "u-late").total
+    with collect_cycle.session() as s:  # 补卡 approved: the Late of the 6th becomes Normal, so only 3 lates remain
         upsert_attendance_records(session=s, corp_id=CORP, records=[
             AttendanceRecordBase(record_id="u-late-6-APPROVE", userid="u-late", work_date=date(2026, 11, 6),
                                  check_type="OnDuty", time_result="Normal", source_type="APPROVE")])
-    report = refresh_from_sources(cycle, CORP, CYCLE, [LATE, REVENUE], now=NOW)
+    report = refresh_from_sources(collect_cycle, CORP, CYCLE, [LATE, REVENUE], now=NOW)
     assert report.changed == ("u-late",) and report.notified == ("u-late",)
-    assert get_result(cycle, CORP, CYCLE, "u-late").total > before
-    with cycle.session() as s:
+    assert get_result(collect_cycle, CORP, CYCLE, "u-late").total > before
+    with collect_cycle.session() as s:
         queued = list_outbox_messages(session=s, corp_id=CORP)
     assert len(queued) == 1 and queued[0].payload["userids"] == ["u-late"]
     assert "重新计算" in queued[0].payload["msg"]["markdown"]["text"]
-    again = refresh_from_sources(cycle, CORP, CYCLE, [LATE, REVENUE], now=NOW)
+    again = refresh_from_sources(collect_cycle, CORP, CYCLE, [LATE, REVENUE], now=NOW)
     assert again.changed == ()  # same data: nothing to do, nothing queued twice
 
 
-def test_signed_off_results_are_frozen_and_reported_for_hr(cycle: Store):
-    collect_inputs(cycle, CORP, CYCLE, [LATE, REVENUE])
-    score_cycle(cycle, CORP, CYCLE, now=NOW)
-    release_results(cycle, CORP, CYCLE, by="hr", now=NOW)
-    acknowledge_result(cycle, CORP, CYCLE, "u-late", now=NOW)
-    with cycle.session() as s:
+def test_signed_off_results_are_frozen_and_reported_for_hr(collect_cycle: Store):
+    collect_inputs(collect_cycle, CORP, CYCLE, [LATE, REVENUE])
+    score_cycle(collect_cycle, CORP, CYCLE, now=NOW)
+    release_results(collect_cycle, CORP, CYCLE, by="hr", now=NOW)
+    acknowledge_result(collect_cycle, CORP, CYCLE, "u-late", now=NOW)
+    with collect_cycle.session() as s:
         upsert_attendance_records(session=s, corp_id=CORP, records=[
             AttendanceRecordBase(record_id="u-late-6-APPROVE", userid="u-late", work_date=date(2026, 11, 6),
                                  check_type="OnDuty", time_result="Normal", source_type="APPROVE")])
-    report = refresh_from_sources(cycle, CORP, CYCLE, [LATE, REVENUE], now=NOW)
+    report = refresh_from_sources(collect_cycle, CORP, CYCLE, [LATE, REVENUE], now=NOW)
     assert report.frozen == ("u-late",) and report.notified == ()
