@@ -70,7 +70,10 @@ def _tune_sqlite(engine: Engine, *, wal: bool) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN")
+        # IMMEDIATE takes the write lock up front. A deferred transaction that reads and then writes fails at
+        # once with "database is locked" when another connection committed in between (busy_timeout cannot
+        # help a stale snapshot); waiting for the lock at BEGIN is what busy_timeout is for.
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 @dataclass(frozen=True)
