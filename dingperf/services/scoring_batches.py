@@ -14,12 +14,22 @@ from datetime import datetime
 
 from dingperf.perf.errors import ValidationError
 from dingperf.perf.explanation import Explanation, to_dict
+from dingperf.perf.fastscore import FastScorer, NotFast, fast_path_applies
 from dingperf.perf.raters import RaterConfig
 from dingperf.perf.scoring import ScoreInput, Scorer, ScoreResult, compile_template
 from dingperf.perf.templates import Template, TemplateRef
 from dingperf.services.score_inputs import InputLoader
 from dingperf.store.engine import Store, open_store
-from dingperf.store.perf_repositories import Binder, dumps, executemany, result_upsert_sql
+from dingperf.store.perf_repositories import (
+    COMPACT_MARK,
+    COMPACT_ROW,
+    Binder,
+    compact_supported,
+    dumps,
+    executemany,
+    load_compact_rows,
+    result_upsert_sql,
+)
 
 PARALLEL_MIN = 20_000  # below this, starting worker processes costs more than it saves
 
@@ -34,6 +44,7 @@ class RowBuilder:
         self.at = binder.time(scored_at)
         self._json: dict[object, str] = {}
         self._keys: dict[str, str] = {}  # section code -> its JSON string; values are Decimal text, no escaping
+        self._all_present: tuple[str, str] | None = None  # (policy, weights) JSON shared by fast-path results
 
     def _cached(self, key: object, value: object) -> str:
         text = self._json.get(key)
@@ -47,12 +58,25 @@ class RowBuilder:
         text = self._keys[key] = dumps(key)
         return text
 
-    def row(self, r: ScoreResult, explanation: Explanation | None) -> tuple[object, ...]:
-        """The perf_results row (RESULT_SCORE_COLUMNS order) for one result."""
+    def _policy_weights(self, r: ScoreResult) -> tuple[str, str]:
         policy = self._cached(("p", *r.rater_policy.items()), dict(r.rater_policy))
         weights_key = ("w", *((s, *w.items()) for s, w in r.effective_weights.items()))
         weights = self._cached(weights_key, {s: {g: str(v) for g, v in w.items()}
                                              for s, w in r.effective_weights.items()})
+        return policy, weights
+
+    def row(self, r: ScoreResult, explanation: Explanation | None, *, all_present: bool = False) -> tuple[object, ...]:
+        """The perf_results row (RESULT_SCORE_COLUMNS order) for one result.
+
+        all_present: r comes from FastScorer, whose policy and weights JSON is the same for every result.
+        """
+        if all_present:
+            fixed = self._all_present
+            if fixed is None:
+                fixed = self._all_present = self._policy_weights(r)
+            policy, weights = fixed
+        else:
+            policy, weights = self._policy_weights(r)
         keys = self._keys
         sections = "{" + ",".join([f'{keys.get(k) or self._key(k)}:"{v}"' for k, v in r.sections.items()]) + "}"
         adjustments = dumps([[a.code, str(a.amount), str(a.delta)] for a in r.adjustments]) if r.adjustments \
@@ -75,6 +99,7 @@ class BatchScorer:
 
     def __post_init__(self) -> None:
         self.loader = InputLoader()
+        self.fast = FastScorer(self.scorer) if fast_path_applies(self.scorer) else None
 
     def score_one(self, inp: ScoreInput) -> tuple[ScoreResult, Explanation | None]:
         """The result (and explanation when asked); bad input blocks this employee only, with the reason."""
@@ -92,15 +117,47 @@ class BatchScorer:
         with self.store.session() as s:
             conn = s.connection()
             builder = RowBuilder(Binder(conn), self.corp_id, self.cycle_id, self.scorer.ref, self.now)
-            rows = []
-            for inp in self.loader.load(conn, self.corp_id, self.cycle_id, userids):
-                result, explanation = self.score_one(inp)
-                scored += result.status == "scored"
-                rows.append(builder.row(result, explanation))
+            rows: list[tuple[object, ...]] = []
+            if self.fast is not None and not self.with_explanations and compact_supported(conn) and userids:
+                for userid in self._run_compact(conn, userids, builder, rows):
+                    for inp in self.loader.load(conn, self.corp_id, self.cycle_id, [userid]):
+                        rows.append(self._full_row(inp, builder))
+            else:
+                for inp in self.loader.load(conn, self.corp_id, self.cycle_id, userids):
+                    rows.append(self._full_row(inp, builder))
+        scored = sum(1 for r in rows if r[5] == "scored")  # r[5]: status
         with self.store.session() as s:
             conn = s.connection()
             executemany(conn, result_upsert_sql(conn), rows)
         return scored, len(rows) - scored
+
+    def _full_row(self, inp: ScoreInput, builder: RowBuilder) -> tuple[object, ...]:
+        result, explanation = self.score_one(inp)
+        return builder.row(result, explanation)
+
+    def _run_compact(self, conn: object, userids: Sequence[str], builder: RowBuilder,
+                     rows: list[tuple[object, ...]]) -> list[str]:
+        """Fast-score the slice from compact rows into `rows`; returns the userids the full path must score."""
+        fast, row, slow = self.fast, builder.row, []
+        assert fast is not None
+        score, wanted = fast.score, set(userids)
+        for userid, inputs, raters in load_compact_rows(conn, self.corp_id, self.cycle_id,  # type: ignore[arg-type]
+                                                        userids[0], userids[-1]):
+            if userid not in wanted:
+                continue  # a participant between two requested ids that this slice does not ask for
+            wanted.discard(userid)
+            if not inputs or COMPACT_MARK in inputs:
+                slow.append(userid)
+                continue
+            try:
+                pairs = [p.split(COMPACT_MARK) for p in raters.split(COMPACT_ROW)] if raters else ()
+                result = score(userid, inputs.split(COMPACT_ROW), pairs)  # type: ignore[arg-type]
+            except (NotFast, ValidationError, ValueError):
+                slow.append(userid)  # outside the fast shape: the full path scores (or blocks) this one
+                continue
+            rows.append(row(result, None, all_present=True))
+        slow.extend(u for u in userids if u in wanted)  # not (or no longer) a participant: as the full path does
+        return slow
 
 
 _WORKER: BatchScorer | None = None

@@ -121,6 +121,43 @@ def load_rating_rows(conn: Connection, corp_id: str, cycle_id: str, first: str, 
     return iter(_fetch(conn, sql, (corp_id, cycle_id, first, last)))
 
 
+# One row per participant with its inputs and rater rows folded into two texts by SQLite itself: a
+# Python object per stored row costs more than the scoring of it. A row that the compact form cannot carry
+# (a Measurement's extras, an N/A value, a separator inside a value) becomes the marker char(29), and the
+# caller loads that employee the ordinary way. Parts come in primary-key order (kind, code / rater_id).
+_COMPACT_SQLITE = (
+    "SELECT p.userid, "
+    "(SELECT group_concat(CASE WHEN i.value IS NOT NULL AND i.achievement IS NULL AND i.sources IS NULL "
+    "AND i.note = '' AND instr(i.value, char(30)) = 0 AND instr(i.value, char(31)) = 0 "
+    "AND instr(i.value, char(29)) = 0 THEN i.kind || char(31) || i.code || char(31) || i.value "
+    "ELSE char(29) END, char(30)) "
+    "FROM {inputs} i WHERE i.corp_id = p.corp_id AND i.cycle_id = p.cycle_id AND i.userid = p.userid), "
+    "(SELECT group_concat(CASE WHEN instr(r.rater_id, char(29)) = 0 AND instr(r.rater_id, char(30)) = 0 "
+    "THEN r.section || char(31) || r.rater_group || char(31) || r.ratings || char(29) || r.rater_id "
+    "ELSE char(29) END, char(30)) "
+    "FROM {ratings} r WHERE r.corp_id = p.corp_id AND r.cycle_id = p.cycle_id AND r.userid = p.userid) "
+    "FROM {participants} p WHERE p.corp_id = ? AND p.cycle_id = ? AND p.userid >= ? AND p.userid <= ? "
+    "ORDER BY p.userid"
+).format(inputs=INPUTS.name, ratings=RATINGS.name, participants=PARTICIPANTS.name)
+
+COMPACT_MARK = "\x1d"  # a row the compact form cannot carry; also separates a rater part from its rater_id
+COMPACT_ROW = "\x1e"  # between parts
+
+
+def compact_supported(conn: Connection) -> bool:
+    """True where load_compact_rows works (SQLite; PostgreSQL uses the row-per-input loads)."""
+    return conn.dialect.name == "sqlite"
+
+
+def load_compact_rows(conn: Connection, corp_id: str, cycle_id: str, first: str,
+                      last: str) -> list[tuple[str, str | None, str | None]]:
+    """(userid, input parts, rater parts) per participant first..last, in userid order (SQLite only).
+
+    Input parts are "kind␟code␟value" joined by COMPACT_ROW; rater parts "section␟group␟ratings␝rater_id".
+    """
+    return _fetch(conn, _COMPACT_SQLITE, (corp_id, cycle_id, first, last))
+
+
 def result_upsert_sql(conn: Connection) -> str:
     """The upsert that persists scored rows; released results are frozen (re-scoring leaves them as released)."""
     return upsert_sql(RESULTS, RESULT_SCORE_COLUMNS, RESULT_KEY, Binder(conn).placeholder,

@@ -1,0 +1,190 @@
+"""The bulk fast path of `Scorer`: score one employee straight from compact stored parts, no ScoreInput.
+
+A bulk run reads each employee's inputs as short texts ("kind␟code␟value") and rater rows as
+("section␟group␟ratings-json", rater_id). Item points depend only on the item and the value text, and a
+rater's section points only on its ratings text, so both are memoised per text: the very same closures of
+the compiled `Scorer` compute them on a miss, and the section sums, rater means and `Scorer._finish` run
+in the same order as `Scorer.score`, so every Decimal (unrounded, sections, total) is identical.
+
+Anything outside the common shape — a Measurement (sources, achievement, note), an N/A value, a missing
+or non-numeric actual, a rater below quorum or a missing group, a rater who rated several sections,
+formulas — raises `NotFast`, and the caller scores that employee through the full path instead.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from decimal import Decimal, InvalidOperation
+
+from dingperf.perf.errors import ValidationError
+from dingperf.perf.numbers import ZERO
+from dingperf.perf.scoring import ScoreInput, Scorer, ScoreResult
+
+SEP = "\x1f"  # between the fields of one stored row
+_TRUE = frozenset({"true", "1", "yes"})
+_MEMO_LIMIT = 200_000  # entries per memo; a cycle of free-form decimals must not grow it forever
+_EMPTY: dict[str, object] = {}
+
+
+class NotFast(Exception):
+    """This employee's inputs are outside the fast path's shape; score them with `Scorer.score`."""
+
+
+def fast_path_applies(scorer: Scorer) -> bool:
+    """True when the template has no formulas (item or total): those need the full input environment."""
+    t = scorer.template
+    return t.total_formula is None and all(i.indicator.formula is None for s in t.sections for i in s.items)
+
+
+def _number(text: str) -> object:
+    # The same parse as InputLoader.value: a Decimal when numeric, else the status text.
+    try:
+        return Decimal(text)
+    except InvalidOperation:
+        return text
+
+
+class FastScorer:
+    """Scores compact parts with memoised item and rater points; same numbers as `Scorer.score`."""
+
+    def __init__(self, scorer: Scorer) -> None:
+        if not fast_path_applies(scorer):
+            raise ValidationError(f"template {scorer.ref.id} uses formulas; score it with Scorer.score")
+        self.scorer = scorer
+        self._quant: list[tuple[str, str, tuple[int, ...]]] = []  # (section, item codes, slots)
+        self._slot: dict[str, int] = {}  # quantitative item code -> slot
+        self._items: list[object] = []
+        self._rated: list[tuple[str, frozenset[str], tuple[object, ...]]] = []
+        for code, rated, codes, compiled in scorer._sections:
+            if rated:
+                self._rated.append((code, codes, scorer._plans[code]))
+                continue
+            slots = []
+            for item in compiled:
+                self._slot[item.code] = len(self._items)
+                slots.append(len(self._items))
+                self._items.append(item)
+            self._quant.append((code, "", tuple(slots)))
+        self._codes = tuple(item.code for item in self._items)  # type: ignore[attr-defined]
+        self._groups = scorer._group_plan
+        self._group_codes = scorer._group_codes
+        self._policies = {code: "all_present" for code, _, _ in self._rated}
+        self._weights = {code: scorer._all_present_weights for code, _, _ in self._rated}
+        self._parts: dict[str, tuple[str, object, object]] = {}  # input part -> (kind, slot|code, points|value)
+        self._raters: dict[str, tuple[str, tuple[tuple[str, Decimal], ...]]] = {}  # rater part -> group, points
+
+    @property
+    def all_present_policies(self) -> Mapping[str, str]:
+        """The rater policy every fast-scored result carries (every group present at quorum)."""
+        return self._policies
+
+    def _part(self, part: str) -> tuple[str, object, object]:
+        kind, code, text = part.split(SEP)
+        if kind == "actual":
+            slot = self._slot.get(code)
+            if slot is None:
+                raise NotFast(code)
+            try:
+                points = self._items[slot].points_of(_number(text))  # type: ignore[attr-defined]
+            except ValidationError:
+                raise NotFast(code) from None  # the full path raises it again and blocks the employee
+            hit: tuple[str, object, object] = (kind, slot, points)
+        elif kind == "veto":
+            hit = (kind, code, text.lower() in _TRUE)
+        else:
+            hit = (kind, code, _number(text))
+        if len(self._parts) > _MEMO_LIMIT:
+            self._parts.clear()
+        self._parts[part] = hit
+        return hit
+
+    def _rater(self, head: str) -> tuple[str, tuple[tuple[str, Decimal], ...]]:
+        _section, group, text = head.split(SEP, 2)
+        ratings = {k: (None if v is None else _number(str(v))) for k, v in json.loads(text).items()}
+        found = []
+        for code, codes, plan in self._rated:
+            if codes.isdisjoint(ratings):
+                continue
+            points = ZERO
+            for item_code, table, item in plan:  # the arithmetic of Scorer._rater_points, in its order
+                raw = ratings.get(item_code)
+                if type(raw) is not Decimal:
+                    raise NotFast(item_code)
+                hit = table.get(raw) if table is not None else None
+                if hit is None:
+                    try:
+                        hit = self.scorer.item_points(item, raw, _EMPTY)
+                    except ValidationError:
+                        raise NotFast(item_code) from None
+                points += hit
+            found.append((code, points))
+        if len(self._raters) > _MEMO_LIMIT:
+            self._raters.clear()
+        result = self._raters[head] = (group, tuple(found))
+        return result
+
+    def score(self, userid: str, inputs: Sequence[str], raters: Sequence[tuple[str, str]]) -> ScoreResult:
+        """Score one employee from input parts and (rater part, rater_id) pairs in rater order."""
+        parts, part = self._parts, self._part
+        points: list[Decimal | None] = [None] * len(self._items)
+        adjustments: dict[str, object] | None = None
+        vetoes: dict[str, object] | None = None
+        for p in inputs:
+            kind, key, v = parts.get(p) or part(p)
+            if kind == "actual":
+                points[key] = v  # type: ignore[index]
+            elif kind == "adjustment":
+                if adjustments is None:
+                    adjustments = {}
+                adjustments[key] = v  # type: ignore[index]
+            elif kind == "veto":
+                if vetoes is None:
+                    vetoes = {}
+                vetoes[key] = v  # type: ignore[index]
+            # kind "input" only feeds formulas, which a fast-path template does not have
+        sections: dict[str, Decimal] = {}
+        items: dict[str, Decimal] = {}
+        codes = self._codes
+        for code, _, slots in self._quant:
+            subtotal = ZERO
+            for slot in slots:
+                p_ = points[slot]
+                if p_ is None:
+                    raise NotFast(codes[slot])  # missing actual: the full path says which, and blocks
+                items[codes[slot]] = p_
+                subtotal += p_
+            sections[code] = subtotal
+        if self._rated:
+            self._rated_sections(raters, sections)
+        inp = ScoreInput(userid, _EMPTY, (), adjustments or _EMPTY, vetoes or _EMPTY, _EMPTY)
+        # Section order must be the template's: rated sections were appended after the quantitative ones.
+        ordered = {code: sections[code] for code, _, _, _ in self.scorer._sections}
+        return self.scorer._finish(inp, ordered, items, dict(self._policies), dict(self._weights), [], None)
+
+    def _rated_sections(self, raters: Sequence[tuple[str, str]], sections: dict[str, Decimal]) -> None:
+        known, rater = self._raters, self._rater
+        by_section: dict[str, dict[str, list[Decimal]]] = {code: {} for code, _, _ in self._rated}
+        previous = ""
+        for head, rater_id in raters:
+            if rater_id <= previous:  # out of order, or one rater over two sections: the full path merges
+                raise NotFast(rater_id)
+            previous = rater_id
+            group, found = known.get(head) or rater(head)
+            for code, pts in found:
+                by_group = by_section[code]
+                values = by_group.get(group)
+                if values is None:
+                    by_group[group] = [pts]
+                else:
+                    values.append(pts)
+        for code, by_group in by_section.items():
+            if by_group.keys() != self._group_codes:
+                raise NotFast(code)  # a group is missing: aggregate() applies the cycle's policy
+            total = ZERO
+            for group, weight, quorum in self._groups:  # the arithmetic of Scorer._rated_section's fast path
+                values = by_group[group]
+                if len(values) < quorum:
+                    raise NotFast(code)
+                total += weight * (sum(values, ZERO) / len(values))
+            sections[code] = total
