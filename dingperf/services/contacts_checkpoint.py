@@ -1,8 +1,9 @@
 """The contacts sync's checkpoint: what a run has finished, saved in the store so a crashed run resumes.
 
-A resumed run trusts the departments and users it finished before the crash as they were then; what
-changed in DingTalk meanwhile arrives as events, or at the next full sync at the latest. A checkpoint
-older than STALE_CHECKPOINT is ignored and the sync starts over.
+A resumed run lists the members of the departments it finished again (cheap: one user/list page per
+100 people) so leavers and joiners are noticed, but trusts those departments' details and the users it
+already wrote as they were then; such changes arrive as events, or at the next full sync at the latest.
+A checkpoint older than STALE_CHECKPOINT is ignored and the sync starts over.
 """
 
 from __future__ import annotations

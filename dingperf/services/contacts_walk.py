@@ -76,12 +76,13 @@ class _Parts:
 class TreeWalk:
     """Discovers departments from the root and users from member lists; `start()` then read `messages`.
 
-    `known` are departments a previous (interrupted) run already finished: their children and members
-    come from the checkpoint instead of DingTalk. `skip_users` were already written; they are not fetched.
+    `known` are departments a previous (interrupted) run already finished, with their detail and children
+    as then: only their members are listed again (cheap, and it notices who left or joined meanwhile).
+    `skip_users` were already written; they are not fetched again.
     """
 
     def __init__(self, client: Any, *, workers_per_api: int = 4, user_workers: int | None = None,
-                 known: dict[int, tuple[tuple[int, ...], tuple[str, ...]]] | None = None,
+                 known: dict[int, tuple[DepartmentDetail, tuple[int, ...]]] | None = None,
                  skip_users: Iterable[str] = ()) -> None:
         self._contacts = client.contacts
         self._pools = {
@@ -163,9 +164,11 @@ class TreeWalk:
                 self._seen_depts.add(dept_id)
             replay = self._known.get(dept_id)
             if replay is not None:
-                children, members = replay
-                self._want_users(members)
+                detail, children = replay
+                with self._lock:
+                    self._parts[dept_id] = _Parts(detail=detail, children=children)
                 stack.extend(children)
+                self._submit("user_list", self._list_members, dept_id)
                 continue
             with self._lock:
                 self._parts[dept_id] = _Parts()

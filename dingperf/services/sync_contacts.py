@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from dingperf.dingtalk.contacts import DepartmentDetail
 from dingperf.services.contacts_checkpoint import CHECKPOINT, SyncState, start_state
 from dingperf.services.contacts_walk import (
     DeptDone,
@@ -136,22 +137,26 @@ class _Writer:
         self.walk_finished = False
         self._bar: Any = None
         self._checkpointed_at = float("-inf")
-        if state.depts:
-            self._load_known_facts()
 
-    def _load_known_facts(self) -> None:
-        ids = list(self.state.depts)
+    def _load_known(self) -> dict[int, tuple[DepartmentDetail, tuple[int, ...]]]:
+        """Departments the interrupted run finished: detail from their stored rows, children from the checkpoint."""
+        known: dict[int, tuple[DepartmentDetail, tuple[int, ...]]] = {}
         with self.store.session() as s:
             rows = s.exec(select(Department).where(Department.corp_id == self.corp_id,
-                                                   col(Department.dept_id).in_(ids)))
+                                                   col(Department.dept_id).in_(list(self.state.depts))))
             for row in rows:
-                self.facts[row.dept_id] = DeptFacts(row.parent_id, tuple(row.leader_userids))
+                detail = DepartmentDetail(dept_id=row.dept_id, name=row.name, parent_id=row.parent_id,
+                                          order=row.order, leader_userids=tuple(row.leader_userids),
+                                          member_count=None, org_dept_owner=None, hide_dept=False)
+                known[row.dept_id] = (detail, self.state.depts[row.dept_id][0])
+                self.facts[row.dept_id] = facts_of(detail)
+        return known
 
     # ---- the loop --------------------------------------------------------------------------------
 
     def run(self, client: Any) -> None:
         walk = TreeWalk(client, workers_per_api=self.options.workers_per_api, user_workers=self.options.user_workers,
-                        known=self.state.depts, skip_users=self.state.users_done | self.state.gone_users)
+                        known=self._load_known(), skip_users=self.state.users_done | self.state.gone_users)
         walk.start()
         last_flush = time.monotonic()
         try:
@@ -192,6 +197,7 @@ class _Writer:
             self._advance("users")
         elif isinstance(message, DeptGone):
             self.state.gone_depts.add(message.dept_id)
+            self.state.depts.pop(message.dept_id, None)  # finished by an interrupted run, removed since
 
     # ---- batches ---------------------------------------------------------------------------------
 
