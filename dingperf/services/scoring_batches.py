@@ -113,18 +113,24 @@ class BatchScorer:
 
     def run(self, userids: Sequence[str]) -> tuple[int, int]:
         """Load, score and persist one slice (userids in database order)."""
-        scored = 0
-        with self.store.session() as s:
-            conn = s.connection()
-            builder = RowBuilder(Binder(conn), self.corp_id, self.cycle_id, self.scorer.ref, self.now)
-            rows: list[tuple[object, ...]] = []
-            if self.fast is not None and not self.with_explanations and compact_supported(conn) and userids:
-                for userid in self._run_compact(conn, userids, builder, rows):
-                    for inp in self.loader.load(conn, self.corp_id, self.cycle_id, [userid]):
+        builder = RowBuilder(Binder(dialect=self.store.dialect), self.corp_id, self.cycle_id, self.scorer.ref,
+                             self.now)
+        rows: list[tuple[object, ...]] = []
+        slow: Sequence[str] = userids
+        if self.fast is not None and not self.with_explanations and compact_supported(self.store.dialect) and userids:
+            raw = self.store.engine.raw_connection()
+            try:
+                compact = load_compact_rows(raw, self.corp_id, self.cycle_id, userids[0], userids[-1])
+            finally:
+                raw.close()
+            slow = self._score_compact(compact, userids, builder, rows)
+        if slow:
+            with self.store.session() as s:
+                conn = s.connection()
+                # One range load for a whole slice; one load per employee for the few the fast path declined.
+                for part in ([slow] if slow is userids else ([u] for u in slow)):
+                    for inp in self.loader.load(conn, self.corp_id, self.cycle_id, part):
                         rows.append(self._full_row(inp, builder))
-            else:
-                for inp in self.loader.load(conn, self.corp_id, self.cycle_id, userids):
-                    rows.append(self._full_row(inp, builder))
         scored = sum(1 for r in rows if r[5] == "scored")  # r[5]: status
         with self.store.session() as s:
             conn = s.connection()
@@ -135,14 +141,13 @@ class BatchScorer:
         result, explanation = self.score_one(inp)
         return builder.row(result, explanation)
 
-    def _run_compact(self, conn: object, userids: Sequence[str], builder: RowBuilder,
-                     rows: list[tuple[object, ...]]) -> list[str]:
+    def _score_compact(self, compact: Sequence[tuple[str, str | None, str | None]], userids: Sequence[str],
+                       builder: RowBuilder, rows: list[tuple[object, ...]]) -> list[str]:
         """Fast-score the slice from compact rows into `rows`; returns the userids the full path must score."""
         fast, row, slow = self.fast, builder.row, []
         assert fast is not None
         score, wanted = fast.score, set(userids)
-        for userid, inputs, raters in load_compact_rows(conn, self.corp_id, self.cycle_id,  # type: ignore[arg-type]
-                                                        userids[0], userids[-1]):
+        for userid, inputs, raters in compact:
             if userid not in wanted:
                 continue  # a participant between two requested ids that this slice does not ask for
             wanted.discard(userid)

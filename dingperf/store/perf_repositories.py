@@ -34,8 +34,11 @@ RESULT_KEY = ("corp_id", "cycle_id", "userid")
 class Binder:
     """Turns Python values into what the connection's DBAPI driver stores for our column types."""
 
-    def __init__(self, conn: Connection) -> None:
-        self.sqlite = conn.dialect.name == "sqlite"
+    def __init__(self, conn: Connection | None = None, *, dialect: str | None = None) -> None:
+        name = dialect if conn is None else conn.dialect.name
+        if name is None:
+            raise ValueError("Binder needs a connection or a dialect name")
+        self.sqlite = name == "sqlite"
         self.placeholder = "?" if self.sqlite else "%s"
 
     def time(self, value: datetime | None) -> object:
@@ -144,18 +147,25 @@ COMPACT_MARK = "\x1d"  # a row the compact form cannot carry; also separates a r
 COMPACT_ROW = "\x1e"  # between parts
 
 
-def compact_supported(conn: Connection) -> bool:
+def compact_supported(dialect: str) -> bool:
     """True where load_compact_rows works (SQLite; PostgreSQL uses the row-per-input loads)."""
-    return conn.dialect.name == "sqlite"
+    return dialect == "sqlite"
 
 
-def load_compact_rows(conn: Connection, corp_id: str, cycle_id: str, first: str,
+def load_compact_rows(dbapi_conn: Any, corp_id: str, cycle_id: str, first: str,
                       last: str) -> list[tuple[str, str | None, str | None]]:
     """(userid, input parts, rater parts) per participant first..last, in userid order (SQLite only).
 
+    Takes a raw DBAPI connection outside any transaction: the one statement reads one consistent snapshot
+    without BEGIN IMMEDIATE, so scoring processes read in parallel instead of queueing for the write lock.
     Input parts are "kind␟code␟value" joined by COMPACT_ROW; rater parts "section␟group␟ratings␝rater_id".
     """
-    return _fetch(conn, _COMPACT_SQLITE, (corp_id, cycle_id, first, last))
+    cursor = dbapi_conn.cursor()
+    try:
+        cursor.execute(_COMPACT_SQLITE, (corp_id, cycle_id, first, last))
+        return cursor.fetchall()
+    finally:
+        cursor.close()
 
 
 def result_upsert_sql(conn: Connection) -> str:
