@@ -17,6 +17,7 @@ import json
 from collections.abc import Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 
+from dingperf.perf.adjustments import bound_total
 from dingperf.perf.errors import ValidationError
 from dingperf.perf.numbers import ZERO
 from dingperf.perf.scoring import ScoreInput, Scorer, ScoreResult
@@ -71,6 +72,11 @@ class FastScorer:
         self._group_codes = scorer._group_codes
         self._policies = {code: "all_present" for code, _, _ in self._rated}
         self._weights = {code: scorer._all_present_weights for code, _, _ in self._rated}
+        t = scorer.template
+        self._reorder = any(rated for _, rated, _, _ in scorer._sections) and not all(
+            rated for _, rated, _, _ in scorer._sections[len(self._quant):])
+        self._floor, self._cap, self._ref = t.total_floor, t.total_cap, scorer.ref
+        self._quantum, self._rounding, self._grade_for = scorer._quantum, scorer._rounding, t.grades.grade_for
         self._parts: dict[str, tuple[str, object, object]] = {}  # input part -> (kind, slot|code, points|value)
         self._raters: dict[str, tuple[str, tuple[tuple[str, Decimal], ...]]] = {}  # rater part -> group, points
 
@@ -157,10 +163,18 @@ class FastScorer:
             sections[code] = subtotal
         if self._rated:
             self._rated_sections(raters, sections)
+        if self._reorder:
+            # Section order must be the template's: rated sections were added after the quantitative ones.
+            sections = {code: sections[code] for code, _, _, _ in self.scorer._sections}
+        policies, weights = dict(self._policies), dict(self._weights)
+        if adjustments is None and vetoes is None:
+            # Scorer._finish without N/A, formula, plus/minus items or veto: the same steps, one call less each.
+            bounded, _ = bound_total(sum(sections.values(), ZERO), self._floor, self._cap)
+            rounded = bounded.quantize(self._quantum, rounding=self._rounding)
+            return ScoreResult(userid, self._ref, "scored", rounded, bounded, self._grade_for(rounded), sections,
+                               items, (), None, policies, weights)
         inp = ScoreInput(userid, _EMPTY, (), adjustments or _EMPTY, vetoes or _EMPTY, _EMPTY)
-        # Section order must be the template's: rated sections were appended after the quantitative ones.
-        ordered = {code: sections[code] for code, _, _, _ in self.scorer._sections}
-        return self.scorer._finish(inp, ordered, items, dict(self._policies), dict(self._weights), [], None)
+        return self.scorer._finish(inp, sections, items, policies, weights, [], None)
 
     def _rated_sections(self, raters: Sequence[tuple[str, str]], sections: dict[str, Decimal]) -> None:
         known, rater = self._raters, self._rater
