@@ -71,7 +71,8 @@ def test_any_arrival_and_latency_pattern_stays_within_budget(calls, qps):
         spans.append((slot.start, slot.end))
     # the worst case for DingTalk's count: early calls arrive at their answer, later ones at their start
     for i in range(qps, len(spans)):
-        assert spans[i][0] >= spans[i - qps][1] + 1.0 - 1e-9
+        # the limiter treats sub-microsecond differences as float noise (real calls keep a 10 ms margin)
+        assert spans[i][0] >= spans[i - qps][1] + 1.0 - 1e-6
 
 
 def test_the_next_window_is_anchored_on_the_answer_not_the_start():
