@@ -11,7 +11,7 @@ import logging
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import Any
 
 from dingperf.dingtalk.attendance import MAX_DAYS, MAX_USERS
@@ -128,7 +128,3 @@ def punches_by_day(rows: Iterable[dict[str, Any]], zone: Any) -> dict[date, list
             users.append(str(row["userId"]))
     return days
 
-
-def yesterday_and_today(now: datetime, zone: Any) -> tuple[date, date]:
-    today = now.astimezone(zone).date()
-    return today - timedelta(days=1), today
