@@ -145,9 +145,11 @@ def work_command(ctx: click.Context, once: bool) -> None:
     from callbacks import HandlerContext, build_router
     from dingperf.events.inbox_store import SqlInbox
     from dingperf.events.worker import InboxWorker
+    from dingperf.services.client_factory import build_client
 
     settings, store = _open(ctx)
-    context = HandlerContext(settings=settings, store=store, client=_client(settings))
+    # the store-backed quota counter, so every process adds to the same monthly count
+    context = HandlerContext(settings=settings, store=store, client=build_client(settings, store=store))
     worker = InboxWorker(SqlInbox(store), build_router(), context=context)
     if once:
         total = 0
@@ -160,14 +162,3 @@ def work_command(ctx: click.Context, once: bool) -> None:
         signal.signal(sig, lambda *_: stop.set())
     click.echo("inbox worker running; Ctrl-C to stop")
     worker.run_forever(stop)
-
-
-def _client(settings: Any) -> Any:
-    from dingperf.dingtalk.client import DingTalkClient
-    from dingperf.dingtalk.config import ClientConfig
-
-    d = settings.dingtalk
-    return DingTalkClient(ClientConfig(corp_id=d.corp_id, app_key=d.app_key, app_secret=d.app_secret,
-                                       agent_id=d.agent_id, robot_code=d.effective_robot_code, api_base=d.api_base,
-                                       oapi_base=d.oapi_base, qps_per_api=d.qps_per_api,
-                                       monthly_quota=d.monthly_quota))
