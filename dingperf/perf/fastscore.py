@@ -23,6 +23,7 @@ from dingperf.perf.numbers import ZERO
 from dingperf.perf.scoring import ScoreInput, Scorer, ScoreResult
 
 SEP = "\x1f"  # between the fields of one stored row
+MARK = "\x1d"  # between a rater part and its rater_id
 _TRUE = frozenset({"true", "1", "yes"})
 _MEMO_LIMIT = 200_000  # entries per memo; a cycle of free-form decimals must not grow it forever
 _EMPTY: dict[str, object] = {}
@@ -130,8 +131,9 @@ class FastScorer:
         result = self._raters[head] = (group, tuple(found))
         return result
 
-    def score(self, userid: str, inputs: Sequence[str], raters: Sequence[tuple[str, str]]) -> ScoreResult:
-        """Score one employee from input parts and (rater part, rater_id) pairs in rater order."""
+    def score(self, userid: str, inputs: Sequence[str], raters: Sequence[str]) -> ScoreResult:
+        """Score one employee from input parts ("kind␟code␟value") and rater parts
+        ("section␟group␟ratings␝rater_id") in rater_id order."""
         parts, part = self._parts, self._part
         points: list[Decimal | None] = [None] * len(self._items)
         adjustments: dict[str, object] | None = None
@@ -176,15 +178,24 @@ class FastScorer:
         inp = ScoreInput(userid, _EMPTY, (), adjustments or _EMPTY, vetoes or _EMPTY, _EMPTY)
         return self.scorer._finish(inp, sections, items, policies, weights, [], None)
 
-    def _rated_sections(self, raters: Sequence[tuple[str, str]], sections: dict[str, Decimal]) -> None:
+    def _rated_sections(self, raters: Sequence[str], sections: dict[str, Decimal]) -> None:
         known, rater = self._raters, self._rater
         by_section: dict[str, dict[str, list[Decimal]]] = {code: {} for code, _, _ in self._rated}
+        single = by_section[self._rated[0][0]] if len(self._rated) == 1 else None
         previous = ""
-        for head, rater_id in raters:
+        for part in raters:
+            head, rater_id = part.split(MARK)
             if rater_id <= previous:  # out of order, or one rater over two sections: the full path merges
                 raise NotFast(rater_id)
             previous = rater_id
             group, found = known.get(head) or rater(head)
+            if single is not None and found:  # one rated section: found is ((code, points),)
+                values = single.get(group)
+                if values is None:
+                    single[group] = [found[0][1]]
+                else:
+                    values.append(found[0][1])
+                continue
             for code, pts in found:
                 by_group = by_section[code]
                 values = by_group.get(group)

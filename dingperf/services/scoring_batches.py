@@ -29,6 +29,7 @@ from dingperf.store.perf_repositories import (
     executemany,
     load_compact_rows,
     result_upsert_sql,
+    result_upsert_sql_fixed,
 )
 
 PARALLEL_MIN = 20_000  # below this, starting worker processes costs more than it saves
@@ -85,6 +86,29 @@ class RowBuilder:
                 None if r.unrounded is None else str(r.unrounded), r.grade, r.veto, sections, adjustments, policy,
                 weights, None if explanation is None else dumps(to_dict(explanation)), self.at)
 
+    SHORT = ("userid", "total", "unrounded", "grade", "sections", "adjustments")
+
+    def short_sql(self) -> str:
+        """The SQLite upsert for short_row tuples: every other column a literal (valid once a short row exists)."""
+        assert self._all_present is not None, "short_sql() before any short_row()"
+        policy, weights = self._all_present
+        fixed = {"corp_id": self.head[0], "cycle_id": self.head[1], "template_id": self.ref[0],
+                 "template_version": self.ref[1], "status": "scored", "blocked_reason": None, "veto": None,
+                 "rater_policy": policy, "effective_weights": weights, "explanation": None, "scored_at": self.at}
+        sql, bound = result_upsert_sql_fixed(fixed)
+        assert bound == self.SHORT, bound
+        return sql
+
+    def short_row(self, r: ScoreResult) -> tuple[object, ...]:
+        """The varying columns (SHORT) of a FastScorer result without veto, for short_sql()."""
+        if self._all_present is None:
+            self._all_present = self._policy_weights(r)
+        keys = self._keys
+        sections = "{" + ",".join([f'{keys.get(k) or self._key(k)}:"{v}"' for k, v in r.sections.items()]) + "}"
+        adjustments = dumps([[a.code, str(a.amount), str(a.delta)] for a in r.adjustments]) if r.adjustments \
+            else "[]"
+        return r.employee_id, str(r.total), str(r.unrounded), r.grade, sections, adjustments
+
 
 @dataclass
 class BatchScorer:
@@ -116,6 +140,7 @@ class BatchScorer:
         builder = RowBuilder(Binder(dialect=self.store.dialect), self.corp_id, self.cycle_id, self.scorer.ref,
                              self.now)
         rows: list[tuple[object, ...]] = []
+        short: list[tuple[object, ...]] = []  # fast-path results, written with short_sql (SQLite only)
         slow: Sequence[str] = userids
         if self.fast is not None and not self.with_explanations and compact_supported(self.store.dialect) and userids:
             raw = self.store.engine.raw_connection()
@@ -123,7 +148,7 @@ class BatchScorer:
                 compact = load_compact_rows(raw, self.corp_id, self.cycle_id, userids[0], userids[-1])
             finally:
                 raw.close()
-            slow = self._score_compact(compact, userids, builder, rows)
+            slow = self._score_compact(compact, userids, builder, rows, short)
         if slow:
             with self.store.session() as s:
                 conn = s.connection()
@@ -131,20 +156,24 @@ class BatchScorer:
                 for part in ([slow] if slow is userids else ([u] for u in slow)):
                     for inp in self.loader.load(conn, self.corp_id, self.cycle_id, part):
                         rows.append(self._full_row(inp, builder))
-        scored = sum(1 for r in rows if r[5] == "scored")  # r[5]: status
+        scored = len(short) + sum(1 for r in rows if r[5] == "scored")  # r[5]: status
         with self.store.session() as s:
             conn = s.connection()
             executemany(conn, result_upsert_sql(conn), rows)
-        return scored, len(rows) - scored
+            if short:
+                executemany(conn, builder.short_sql(), short)
+        return scored, len(rows) + len(short) - scored
 
     def _full_row(self, inp: ScoreInput, builder: RowBuilder) -> tuple[object, ...]:
         result, explanation = self.score_one(inp)
         return builder.row(result, explanation)
 
     def _score_compact(self, compact: Sequence[tuple[str, str | None, str | None]], userids: Sequence[str],
-                       builder: RowBuilder, rows: list[tuple[object, ...]]) -> list[str]:
-        """Fast-score the slice from compact rows into `rows`; returns the userids the full path must score."""
-        fast, row, slow = self.fast, builder.row, []
+                       builder: RowBuilder, rows: list[tuple[object, ...]],
+                       short: list[tuple[object, ...]]) -> list[str]:
+        """Fast-score the slice from compact rows into `short` (or `rows` when vetoed); returns the userids
+        the full path must score."""
+        fast, row, short_row, slow = self.fast, builder.row, builder.short_row, []
         assert fast is not None
         score, wanted = fast.score, set(userids)
         for userid, inputs, raters in compact:
@@ -155,12 +184,14 @@ class BatchScorer:
                 slow.append(userid)
                 continue
             try:
-                pairs = [p.split(COMPACT_MARK) for p in raters.split(COMPACT_ROW)] if raters else ()
-                result = score(userid, inputs.split(COMPACT_ROW), pairs)  # type: ignore[arg-type]
+                result = score(userid, inputs.split(COMPACT_ROW), raters.split(COMPACT_ROW) if raters else ())
             except (NotFast, ValidationError, ValueError):
                 slow.append(userid)  # outside the fast shape: the full path scores (or blocks) this one
                 continue
-            rows.append(row(result, None, all_present=True))
+            if result.veto is None:
+                short.append(short_row(result))
+            else:
+                rows.append(row(result, None, all_present=True))
         slow.extend(u for u in userids if u in wanted)  # not (or no longer) a participant: as the full path does
         return slow
 

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dingperf.perf.fastscore import SEP, FastScorer, NotFast, fast_path_applies
+from dingperf.perf.fastscore import MARK, SEP, FastScorer, NotFast, fast_path_applies
 from dingperf.perf.scoring import RaterScores, ScoreInput, ScoreResult, compile_template
 from dingperf.perf.templates import Template
 from dingperf.services.score_inputs import InputLoader
@@ -80,7 +80,7 @@ def _full(userid: str, rows: list[tuple[str, str, str]], raters: list[tuple[str,
 def _fast(fast: FastScorer, userid: str, rows: list[tuple[str, str, str]],
           raters: list[tuple[str, str, dict[str, str]]]) -> ScoreResult:
     parts = [SEP.join(r) for r in rows]
-    pairs = [(SEP.join(("values", g, json.dumps(rs, separators=(",", ":")))), r) for r, g, rs in raters]
+    pairs = [SEP.join(("values", g, json.dumps(rs, separators=(",", ":")))) + MARK + r for r, g, rs in raters]
     return fast.score(userid, parts, pairs)
 
 
