@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from decimal import Decimal, InvalidOperation
+from types import MappingProxyType
 
 from dingperf.perf.adjustments import bound_total
 from dingperf.perf.errors import ValidationError
@@ -71,8 +72,9 @@ class FastScorer:
         self._codes = tuple(item.code for item in self._items)  # type: ignore[attr-defined]
         self._groups = scorer._group_plan
         self._group_codes = scorer._group_codes
-        self._policies = {code: "all_present" for code, _, _ in self._rated}
-        self._weights = {code: scorer._all_present_weights for code, _, _ in self._rated}
+        # Read-only views shared by every result: the same mapping for all, never copied per employee.
+        self._policies = MappingProxyType({code: "all_present" for code, _, _ in self._rated})
+        self._weights = MappingProxyType({code: scorer._all_present_weights for code, _, _ in self._rated})
         t = scorer.template
         self._reorder = any(rated for _, rated, _, _ in scorer._sections) and not all(
             rated for _, rated, _, _ in scorer._sections[len(self._quant):])
@@ -168,7 +170,7 @@ class FastScorer:
         if self._reorder:
             # Section order must be the template's: rated sections were added after the quantitative ones.
             sections = {code: sections[code] for code, _, _, _ in self.scorer._sections}
-        policies, weights = dict(self._policies), dict(self._weights)
+        policies, weights = self._policies, self._weights
         if adjustments is None and vetoes is None:
             # Scorer._finish without N/A, formula, plus/minus items or veto: the same steps, one call less each.
             bounded, _ = bound_total(sum(sections.values(), ZERO), self._floor, self._cap)
@@ -176,7 +178,7 @@ class FastScorer:
             return ScoreResult(userid, self._ref, "scored", rounded, bounded, self._grade_for(rounded), sections,
                                items, (), None, policies, weights)
         inp = ScoreInput(userid, _EMPTY, (), adjustments or _EMPTY, vetoes or _EMPTY, _EMPTY)
-        return self.scorer._finish(inp, sections, items, policies, weights, [], None)
+        return self.scorer._finish(inp, sections, items, policies, weights, [], None)  # type: ignore[arg-type]
 
     def _rated_sections(self, raters: Sequence[str], sections: dict[str, Decimal]) -> None:
         known, rater = self._raters, self._rater

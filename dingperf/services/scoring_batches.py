@@ -1,7 +1,10 @@
 """One batch of a scoring run (load → score → upsert), run in this process or in worker processes.
 
-A batch reads in one transaction and writes in a second: on SQLite a read transaction cannot become a
-write once another process committed (SQLITE_BUSY_SNAPSHOT), while a fresh write waits its turn.
+A batch reads, then writes in a transaction of its own: on SQLite a read transaction cannot become a write
+once another process committed (SQLITE_BUSY_SNAPSHOT), while a fresh write waits its turn. On SQLite the
+read is one compact statement outside any transaction (sessions begin IMMEDIATE, which would queue the
+workers' reads behind each other's writes) and FastScorer scores it; employees it declines, PostgreSQL
+and runs with explanations take the row-per-input load and `Scorer`.
 """
 
 from __future__ import annotations

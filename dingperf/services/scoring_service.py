@@ -1,8 +1,8 @@
 """Scoring a cycle from stored inputs, and explaining one employee's result.
 
-`score_cycle` compiles the pinned template once, streams participants in batches (two range queries per
-batch), scores each with the pure fast path and upserts the batch in one transaction, so memory stays
-bounded at any cycle size. `explain` recomputes one employee with the full explanation builder; it uses
+`score_cycle` compiles the pinned template once, streams participants in batches (one compact query per
+batch on SQLite, two range queries elsewhere), scores each with the bulk fast path (FastScorer, same
+digits as Scorer.score) and upserts the batch in one transaction, so memory stays bounded at any size. `explain` recomputes one employee with the full explanation builder; it uses
 the same inputs and the same compiled pipeline, so it shows exactly the stored total.
 """
 

@@ -134,14 +134,14 @@ _COMPACT_SQLITE = (
     "AND i.note = '' AND instr(i.value, char(30)) = 0 AND instr(i.value, char(31)) = 0 "
     "AND instr(i.value, char(29)) = 0 THEN i.kind || char(31) || i.code || char(31) || i.value "
     "ELSE char(29) END, char(30)) "
-    "FROM {inputs} i WHERE i.corp_id = p.corp_id AND i.cycle_id = p.cycle_id AND i.userid = p.userid), "
+    f"FROM {INPUTS.name} i WHERE i.corp_id = p.corp_id AND i.cycle_id = p.cycle_id AND i.userid = p.userid), "
     "(SELECT group_concat(CASE WHEN instr(r.rater_id, char(29)) = 0 AND instr(r.rater_id, char(30)) = 0 "
     "THEN r.section || char(31) || r.rater_group || char(31) || r.ratings || char(29) || r.rater_id "
     "ELSE char(29) END, char(30)) "
-    "FROM {ratings} r WHERE r.corp_id = p.corp_id AND r.cycle_id = p.cycle_id AND r.userid = p.userid) "
-    "FROM {participants} p WHERE p.corp_id = ? AND p.cycle_id = ? AND p.userid >= ? AND p.userid <= ? "
+    f"FROM {RATINGS.name} r WHERE r.corp_id = p.corp_id AND r.cycle_id = p.cycle_id AND r.userid = p.userid) "
+    f"FROM {PARTICIPANTS.name} p WHERE p.corp_id = ? AND p.cycle_id = ? AND p.userid >= ? AND p.userid <= ? "
     "ORDER BY p.userid"
-).format(inputs=INPUTS.name, ratings=RATINGS.name, participants=PARTICIPANTS.name)
+)
 
 COMPACT_MARK = "\x1d"  # a row the compact form cannot carry; also separates a rater part from its rater_id
 COMPACT_ROW = "\x1e"  # between parts
