@@ -81,7 +81,9 @@ class FastScorer:
         self._floor, self._cap, self._ref = t.total_floor, t.total_cap, scorer.ref
         self._quantum, self._rounding, self._grade_for = scorer._quantum, scorer._rounding, t.grades.grade_for
         self._parts: dict[str, tuple[str, object, object]] = {}  # input part -> (kind, slot|code, points|value)
-        self._raters: dict[str, tuple[str, tuple[tuple[str, Decimal], ...]]] = {}  # rater part -> group, points
+        self._group_index = {group: i for i, (group, _, _) in enumerate(self._groups)}
+        # rater part -> (group index or -1, ((rated section index, points), ...))
+        self._raters: dict[str, tuple[int, tuple[tuple[int, Decimal], ...]]] = {}
 
     @property
     def all_present_policies(self) -> Mapping[str, str]:
@@ -108,11 +110,11 @@ class FastScorer:
         self._parts[part] = hit
         return hit
 
-    def _rater(self, head: str) -> tuple[str, tuple[tuple[str, Decimal], ...]]:
+    def _rater(self, head: str) -> tuple[int, tuple[tuple[int, Decimal], ...]]:
         _section, group, text = head.split(SEP, 2)
         ratings = {k: (None if v is None else _number(str(v))) for k, v in json.loads(text).items()}
         found = []
-        for code, codes, plan in self._rated:
+        for index, (_code, codes, plan) in enumerate(self._rated):
             if codes.isdisjoint(ratings):
                 continue
             points = ZERO
@@ -127,10 +129,10 @@ class FastScorer:
                     except ValidationError:
                         raise NotFast(item_code) from None
                 points += hit
-            found.append((code, points))
+            found.append((index, points))
         if len(self._raters) > _MEMO_LIMIT:
             self._raters.clear()
-        result = self._raters[head] = (group, tuple(found))
+        result = self._raters[head] = (self._group_index.get(group, -1), tuple(found))
         return result
 
     def score(self, userid: str, inputs: Sequence[str], raters: Sequence[str]) -> ScoreResult:
@@ -182,8 +184,7 @@ class FastScorer:
 
     def _rated_sections(self, raters: Sequence[str], sections: dict[str, Decimal]) -> None:
         known, rater = self._raters, self._rater
-        by_section: dict[str, dict[str, list[Decimal]]] = {code: {} for code, _, _ in self._rated}
-        single = by_section[self._rated[0][0]] if len(self._rated) == 1 else None
+        acc = [[[] for _ in self._groups] for _ in self._rated]  # [section][group] -> rater points, in order
         previous = ""
         for part in raters:
             head, rater_id = part.split(MARK)
@@ -191,27 +192,16 @@ class FastScorer:
                 raise NotFast(rater_id)
             previous = rater_id
             group, found = known.get(head) or rater(head)
-            if single is not None and found:  # one rated section: found is ((code, points),)
-                values = single.get(group)
-                if values is None:
-                    single[group] = [found[0][1]]
-                else:
-                    values.append(found[0][1])
-                continue
-            for code, pts in found:
-                by_group = by_section[code]
-                values = by_group.get(group)
-                if values is None:
-                    by_group[group] = [pts]
-                else:
-                    values.append(pts)
-        for code, by_group in by_section.items():
-            if by_group.keys() != self._group_codes:
-                raise NotFast(code)  # a group is missing: aggregate() applies the cycle's policy
+            for section, points in found:
+                if group < 0:
+                    raise NotFast(head)  # a group the cycle does not weigh: aggregate() decides
+                acc[section][group].append(points)
+        for (code, _, _), by_group in zip(self._rated, acc, strict=True):
             total = ZERO
-            for group, weight, quorum in self._groups:  # the arithmetic of Scorer._rated_section's fast path
-                values = by_group[group]
-                if len(values) < quorum:
-                    raise NotFast(code)
-                total += weight * (sum(values, ZERO) / len(values))
+            # The arithmetic of Scorer._rated_section's fast path: every group present at quorum, in plan order.
+            for (_, weight, quorum), values in zip(self._groups, by_group, strict=True):
+                n = len(values)
+                if not n or n < quorum:
+                    raise NotFast(code)  # a group missing or below quorum: aggregate() applies the policy
+                total += weight * (sum(values, ZERO) / n)
             sections[code] = total
