@@ -17,8 +17,9 @@ import json
 from collections.abc import Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from types import MappingProxyType
+from typing import NamedTuple
 
-from dingperf.perf.adjustments import bound_total
+from dingperf.perf.adjustments import AppliedAdjustment, bound_total
 from dingperf.perf.errors import ValidationError
 from dingperf.perf.numbers import ZERO
 from dingperf.perf.scoring import ScoreInput, Scorer, ScoreResult
@@ -28,6 +29,18 @@ MARK = "\x1d"  # between a rater part and its rater_id
 _TRUE = frozenset({"true", "1", "yes"})
 _MEMO_LIMIT = 200_000  # entries per memo; a cycle of free-form decimals must not grow it forever
 _EMPTY: dict[str, object] = {}
+
+
+class Stored(NamedTuple):
+    """The numbers a results row holds for one fast-scored employee (the same as its ScoreResult's)."""
+
+    userid: str
+    total: Decimal
+    unrounded: Decimal
+    grade: str
+    sections: dict[str, Decimal]
+    adjustments: tuple[AppliedAdjustment, ...]
+    veto: str | None
 
 
 class NotFast(Exception):
@@ -86,9 +99,14 @@ class FastScorer:
         self._raters: dict[str, tuple[int, tuple[tuple[int, Decimal], ...]]] = {}
 
     @property
-    def all_present_policies(self) -> Mapping[str, str]:
+    def policies(self) -> Mapping[str, str]:
         """The rater policy every fast-scored result carries (every group present at quorum)."""
         return self._policies
+
+    @property
+    def weights(self) -> Mapping[str, Mapping[str, Decimal]]:
+        """The effective rater-group weights every fast-scored result carries (the all-present ones)."""
+        return self._weights
 
     def _part(self, part: str) -> tuple[str, object, object]:
         kind, code, text = part.split(SEP)
@@ -138,6 +156,36 @@ class FastScorer:
     def score(self, userid: str, inputs: Sequence[str], raters: Sequence[str]) -> ScoreResult:
         """Score one employee from input parts ("kind␟code␟value") and rater parts
         ("section␟group␟ratings␝rater_id") in rater_id order."""
+        items: dict[str, Decimal] = {}
+        sections, adjustments, vetoes = self._collect(inputs, raters, items)
+        if adjustments is None and vetoes is None:
+            rounded, bounded = self._bounded(sections)
+            return ScoreResult(userid, self._ref, "scored", rounded, bounded, self._grade_for(rounded), sections,
+                               items, (), None, self._policies, self._weights)
+        return self._finish(userid, sections, items, adjustments, vetoes)
+
+    def stored(self, userid: str, inputs: Sequence[str], raters: Sequence[str]) -> Stored:
+        """What a results row holds for this employee (score() without building the ScoreResult)."""
+        sections, adjustments, vetoes = self._collect(inputs, raters, None)
+        if adjustments is None and vetoes is None:
+            rounded, bounded = self._bounded(sections)
+            return Stored(userid, rounded, bounded, self._grade_for(rounded), sections, (), None)
+        r = self._finish(userid, sections, {}, adjustments, vetoes)
+        return Stored(userid, r.total, r.unrounded, r.grade, r.sections, r.adjustments, r.veto)  # type: ignore[arg-type]
+
+    def _bounded(self, sections: dict[str, Decimal]) -> tuple[Decimal, Decimal]:
+        # Scorer._finish without N/A, formula, plus/minus items or veto: the same steps, one call less each.
+        bounded, _ = bound_total(sum(sections.values(), ZERO), self._floor, self._cap)
+        return bounded.quantize(self._quantum, rounding=self._rounding), bounded
+
+    def _finish(self, userid: str, sections: dict[str, Decimal], items: dict[str, Decimal],
+                adjustments: dict[str, object] | None, vetoes: dict[str, object] | None) -> ScoreResult:
+        inp = ScoreInput(userid, _EMPTY, (), adjustments or _EMPTY, vetoes or _EMPTY, _EMPTY)
+        return self.scorer._finish(inp, sections, items, self._policies, self._weights, [], None)  # type: ignore[arg-type]
+
+    def _collect(self, inputs: Sequence[str], raters: Sequence[str], items: dict[str, Decimal] | None
+                 ) -> tuple[dict[str, Decimal], dict[str, object] | None, dict[str, object] | None]:
+        """Section points (template order), plus/minus values and veto flags; fills `items` when given."""
         parts, part = self._parts, self._part
         points: list[Decimal | None] = [None] * len(self._items)
         adjustments: dict[str, object] | None = None
@@ -156,7 +204,6 @@ class FastScorer:
                 vetoes[key] = v  # type: ignore[index]
             # kind "input" only feeds formulas, which a fast-path template does not have
         sections: dict[str, Decimal] = {}
-        items: dict[str, Decimal] = {}
         codes = self._codes
         for code, _, slots in self._quant:
             subtotal = ZERO
@@ -164,7 +211,8 @@ class FastScorer:
                 p_ = points[slot]
                 if p_ is None:
                     raise NotFast(codes[slot])  # missing actual: the full path says which, and blocks
-                items[codes[slot]] = p_
+                if items is not None:
+                    items[codes[slot]] = p_
                 subtotal += p_
             sections[code] = subtotal
         if self._rated:
@@ -172,15 +220,7 @@ class FastScorer:
         if self._reorder:
             # Section order must be the template's: rated sections were added after the quantitative ones.
             sections = {code: sections[code] for code, _, _, _ in self.scorer._sections}
-        policies, weights = self._policies, self._weights
-        if adjustments is None and vetoes is None:
-            # Scorer._finish without N/A, formula, plus/minus items or veto: the same steps, one call less each.
-            bounded, _ = bound_total(sum(sections.values(), ZERO), self._floor, self._cap)
-            rounded = bounded.quantize(self._quantum, rounding=self._rounding)
-            return ScoreResult(userid, self._ref, "scored", rounded, bounded, self._grade_for(rounded), sections,
-                               items, (), None, policies, weights)
-        inp = ScoreInput(userid, _EMPTY, (), adjustments or _EMPTY, vetoes or _EMPTY, _EMPTY)
-        return self.scorer._finish(inp, sections, items, policies, weights, [], None)  # type: ignore[arg-type]
+        return sections, adjustments, vetoes
 
     def _rated_sections(self, raters: Sequence[str], sections: dict[str, Decimal]) -> None:
         known, rater = self._raters, self._rater

@@ -17,7 +17,7 @@ from datetime import datetime
 
 from dingperf.perf.errors import ValidationError
 from dingperf.perf.explanation import Explanation, to_dict
-from dingperf.perf.fastscore import FastScorer, NotFast, fast_path_applies
+from dingperf.perf.fastscore import FastScorer, NotFast, Stored, fast_path_applies
 from dingperf.perf.raters import RaterConfig
 from dingperf.perf.scoring import ScoreInput, Scorer, ScoreResult, compile_template
 from dingperf.perf.templates import Template, TemplateRef
@@ -69,18 +69,9 @@ class RowBuilder:
                                              for s, w in r.effective_weights.items()})
         return policy, weights
 
-    def row(self, r: ScoreResult, explanation: Explanation | None, *, all_present: bool = False) -> tuple[object, ...]:
-        """The perf_results row (RESULT_SCORE_COLUMNS order) for one result.
-
-        all_present: r comes from FastScorer, whose policy and weights JSON is the same for every result.
-        """
-        if all_present:
-            fixed = self._all_present
-            if fixed is None:
-                fixed = self._all_present = self._policy_weights(r)
-            policy, weights = fixed
-        else:
-            policy, weights = self._policy_weights(r)
+    def row(self, r: ScoreResult, explanation: Explanation | None) -> tuple[object, ...]:
+        """The perf_results row (RESULT_SCORE_COLUMNS order) for one result."""
+        policy, weights = self._policy_weights(r)
         keys = self._keys
         sections = "{" + ",".join([f'{keys.get(k) or self._key(k)}:"{v}"' for k, v in r.sections.items()]) + "}"
         adjustments = dumps([[a.code, str(a.amount), str(a.delta)] for a in r.adjustments]) if r.adjustments \
@@ -89,11 +80,17 @@ class RowBuilder:
                 None if r.unrounded is None else str(r.unrounded), r.grade, r.veto, sections, adjustments, policy,
                 weights, None if explanation is None else dumps(to_dict(explanation)), self.at)
 
+    def fast_constants(self, fast: FastScorer) -> None:
+        """Encode, once, the rater policy and weights JSON that every fast-path result shares."""
+        self._all_present = self._cached(("p", *fast.policies.items()), dict(fast.policies)), self._cached(
+            ("w", *((s, *w.items()) for s, w in fast.weights.items())),
+            {s: {g: str(v) for g, v in w.items()} for s, w in fast.weights.items()})
+
     SHORT = ("userid", "total", "unrounded", "grade", "sections", "adjustments")
 
     def short_sql(self) -> str:
-        """The SQLite upsert for short_row tuples: every other column a literal (valid once a short row exists)."""
-        assert self._all_present is not None, "short_sql() before any short_row()"
+        """The SQLite upsert for short_row tuples: every other column a literal."""
+        assert self._all_present is not None, "short_sql() before fast_constants()"
         policy, weights = self._all_present
         fixed = {"corp_id": self.head[0], "cycle_id": self.head[1], "template_id": self.ref[0],
                  "template_version": self.ref[1], "status": "scored", "blocked_reason": None, "veto": None,
@@ -102,15 +99,13 @@ class RowBuilder:
         assert bound == self.SHORT, bound
         return sql
 
-    def short_row(self, r: ScoreResult) -> tuple[object, ...]:
+    def short_row(self, r: Stored) -> tuple[object, ...]:
         """The varying columns (SHORT) of a FastScorer result without veto, for short_sql()."""
-        if self._all_present is None:
-            self._all_present = self._policy_weights(r)
         keys = self._keys
         sections = "{" + ",".join([f'{keys.get(k) or self._key(k)}:"{v}"' for k, v in r.sections.items()]) + "}"
         adjustments = dumps([[a.code, str(a.amount), str(a.delta)] for a in r.adjustments]) if r.adjustments \
             else "[]"
-        return r.employee_id, str(r.total), str(r.unrounded), r.grade, sections, adjustments
+        return r.userid, str(r.total), str(r.unrounded), r.grade, sections, adjustments
 
 
 @dataclass
@@ -176,9 +171,10 @@ class BatchScorer:
                        short: list[tuple[object, ...]]) -> list[str]:
         """Fast-score the slice from compact rows into `short` (or `rows` when vetoed); returns the userids
         the full path must score."""
-        fast, row, short_row, slow = self.fast, builder.row, builder.short_row, []
+        fast, short_row, slow = self.fast, builder.short_row, []
         assert fast is not None
-        score, wanted = fast.score, set(userids)
+        builder.fast_constants(fast)
+        stored, wanted = fast.stored, set(userids)
         for userid, inputs, raters in compact:
             if userid not in wanted:
                 continue  # a participant between two requested ids that this slice does not ask for
@@ -187,14 +183,14 @@ class BatchScorer:
                 slow.append(userid)
                 continue
             try:
-                result = score(userid, inputs.split(COMPACT_ROW), raters.split(COMPACT_ROW) if raters else ())
+                parts, rater_parts = inputs.split(COMPACT_ROW), raters.split(COMPACT_ROW) if raters else ()
+                result = stored(userid, parts, rater_parts)
+                if result.veto is None:
+                    short.append(short_row(result))
+                else:  # rare: a vetoed row carries its veto code, so it takes the full row shape
+                    rows.append(builder.row(fast.score(userid, parts, rater_parts), None))
             except (NotFast, ValidationError, ValueError):
                 slow.append(userid)  # outside the fast shape: the full path scores (or blocks) this one
-                continue
-            if result.veto is None:
-                short.append(short_row(result))
-            else:
-                rows.append(row(result, None, all_present=True))
         slow.extend(u for u in userids if u in wanted)  # not (or no longer) a participant: as the full path does
         return slow
 

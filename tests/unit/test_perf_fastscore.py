@@ -103,6 +103,12 @@ def test_fast_path_matches_the_full_path_digit_for_digit_or_declines(data: tuple
         assert min(counts.values()) == 0 or counts["peer"] < 2  # declines only where aggregate() decides
         return
     assert _digits(got) == _digits(_full("u1", rows, raters))
+    parts = [SEP.join(r) for r in rows]
+    pairs = [SEP.join(("values", g, json.dumps(rs, separators=(",", ":")))) + MARK + r for r, g, rs in raters]
+    kept = fast.stored("u1", parts, pairs)
+    assert (str(kept.total), str(kept.unrounded), kept.grade, {k: str(v) for k, v in kept.sections.items()},
+            kept.adjustments, kept.veto) == (str(got.total), str(got.unrounded), got.grade,
+                                             {k: str(v) for k, v in got.sections.items()}, got.adjustments, got.veto)
 
 
 def test_fast_path_memoised_points_equal_first_computation() -> None:
