@@ -1,10 +1,11 @@
 """The bulk fast path of `Scorer`: score one employee straight from compact stored parts, no ScoreInput.
 
 A bulk run reads each employee's inputs as short texts ("kind␟code␟value") and rater rows as
-("section␟group␟ratings-json", rater_id). Item points depend only on the item and the value text, and a
-rater's section points only on its ratings text, so both are memoised per text: the very same closures of
-the compiled `Scorer` compute them on a miss, and the section sums, rater means and `Scorer._finish` run
-in the same order as `Scorer.score`, so every Decimal (unrounded, sections, total) is identical.
+"group␟ratings-json␝rater_id" (a row's section is not needed: items are matched by code, as in `Scorer`).
+Item points depend only on the item and the value text, and a rater's section points only on its ratings
+text, so both are memoised per text: the very same closures of the compiled `Scorer` compute them on a
+miss, and the section sums, rater means and `Scorer._finish` run in the same order as `Scorer.score`, so
+every Decimal (unrounded, sections, total) is identical.
 
 Anything outside the common shape — a Measurement (sources, achievement, note), an N/A value, a missing
 or non-numeric actual, a rater below quorum or a missing group, a rater who rated several sections,
@@ -129,7 +130,7 @@ class FastScorer:
         return hit
 
     def _rater(self, head: str) -> tuple[int, tuple[tuple[int, Decimal], ...]]:
-        _section, group, text = head.split(SEP, 2)
+        group, text = head.split(SEP, 1)
         ratings = {k: (None if v is None else _number(str(v))) for k, v in json.loads(text).items()}
         found = []
         for index, (_code, codes, plan) in enumerate(self._rated):
@@ -155,7 +156,7 @@ class FastScorer:
 
     def score(self, userid: str, inputs: Sequence[str], raters: Sequence[str]) -> ScoreResult:
         """Score one employee from input parts ("kind␟code␟value") and rater parts
-        ("section␟group␟ratings␝rater_id") in rater_id order."""
+        ("group␟ratings␝rater_id") in rater_id order."""
         items: dict[str, Decimal] = {}
         sections, adjustments, vetoes = self._collect(inputs, raters, items)
         if adjustments is None and vetoes is None:

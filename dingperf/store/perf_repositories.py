@@ -124,23 +124,24 @@ def load_rating_rows(conn: Connection, corp_id: str, cycle_id: str, first: str, 
     return iter(_fetch(conn, sql, (corp_id, cycle_id, first, last)))
 
 
-# One row per participant with its inputs and rater rows folded into two texts by SQLite itself: a
-# Python object per stored row costs more than the scoring of it. A row that the compact form cannot carry
-# (a Measurement's extras, an N/A value, a separator inside a value) becomes the marker char(29), and the
-# caller loads that employee the ordinary way. Parts come in primary-key order (kind, code / rater_id).
-_COMPACT_SQLITE = (
-    "SELECT p.userid, "
-    "(SELECT group_concat(CASE WHEN i.value IS NOT NULL AND i.achievement IS NULL AND i.sources IS NULL "
-    "AND i.note = '' AND instr(i.value, char(30)) = 0 AND instr(i.value, char(31)) = 0 "
-    "AND instr(i.value, char(29)) = 0 THEN i.kind || char(31) || i.code || char(31) || i.value "
-    "ELSE char(29) END, char(30)) "
-    f"FROM {INPUTS.name} i WHERE i.corp_id = p.corp_id AND i.cycle_id = p.cycle_id AND i.userid = p.userid), "
-    "(SELECT group_concat(CASE WHEN instr(r.rater_id, char(29)) = 0 AND instr(r.rater_id, char(30)) = 0 "
-    "THEN r.section || char(31) || r.rater_group || char(31) || r.ratings || char(29) || r.rater_id "
-    "ELSE char(29) END, char(30)) "
-    f"FROM {RATINGS.name} r WHERE r.corp_id = p.corp_id AND r.cycle_id = p.cycle_id AND r.userid = p.userid) "
-    f"FROM {PARTICIPANTS.name} p WHERE p.corp_id = ? AND p.cycle_id = ? AND p.userid >= ? AND p.userid <= ? "
-    "ORDER BY p.userid"
+# Per employee, its inputs and its rater rows folded into one text each by SQLite itself (two range scans
+# grouped by userid in index order): a Python object per stored row costs more than the scoring of it.
+# A row that the compact form cannot carry (a Measurement's extras, an N/A value, a separator inside a
+# value) becomes the marker char(29), and the caller loads that employee the ordinary way. Parts come in
+# primary-key order (kind, code / rater_id).
+_COMPACT_INPUTS = (
+    "SELECT userid, group_concat(CASE WHEN value IS NOT NULL AND achievement IS NULL AND sources IS NULL "
+    "AND note = '' AND instr(value, char(30)) = 0 AND instr(value, char(31)) = 0 "
+    "AND instr(value, char(29)) = 0 THEN kind || char(31) || code || char(31) || value "
+    f"ELSE char(29) END, char(30)) FROM {INPUTS.name} "
+    "WHERE corp_id = ? AND cycle_id = ? AND userid >= ? AND userid <= ? GROUP BY userid ORDER BY userid"
+)
+_COMPACT_RATINGS = (
+    "SELECT userid, group_concat(CASE WHEN instr(rater_id, char(29)) = 0 AND instr(rater_id, char(30)) = 0 "
+    "AND instr(rater_group, char(29)) = 0 AND instr(rater_group, char(30)) = 0 "
+    "THEN rater_group || char(31) || ratings || char(29) || rater_id ELSE char(29) END, char(30)) "
+    f"FROM {RATINGS.name} WHERE corp_id = ? AND cycle_id = ? AND userid >= ? AND userid <= ? "
+    "GROUP BY userid ORDER BY userid"
 )
 
 COMPACT_MARK = "\x1d"  # a row the compact form cannot carry; also separates a rater part from its rater_id
@@ -153,19 +154,27 @@ def compact_supported(dialect: str) -> bool:
 
 
 def load_compact_rows(dbapi_conn: Any, corp_id: str, cycle_id: str, first: str,
-                      last: str) -> list[tuple[str, str | None, str | None]]:
-    """(userid, input parts, rater parts) per participant first..last, in userid order (SQLite only).
+                      last: str) -> list[tuple[str, str, str | None]]:
+    """(userid, input parts, rater parts) per employee with inputs in first..last, by userid (SQLite only).
 
-    Takes a raw DBAPI connection outside any transaction: the one statement reads one consistent snapshot
-    without BEGIN IMMEDIATE, so scoring processes read in parallel instead of queueing for the write lock.
-    Input parts are "kind␟code␟value" joined by COMPACT_ROW; rater parts "section␟group␟ratings␝rater_id".
+    Takes a raw DBAPI connection outside any transaction and reads in a deferred (read-only) transaction of
+    its own: one consistent snapshot without BEGIN IMMEDIATE, so scoring processes read in parallel instead
+    of queueing for the write lock. Input parts are "kind␟code␟value" joined by COMPACT_ROW; rater parts
+    "group␟ratings␝rater_id". Employees without any input are absent (the caller scores them the full way).
     """
     cursor = dbapi_conn.cursor()
+    params = (corp_id, cycle_id, first, last)
     try:
-        cursor.execute(_COMPACT_SQLITE, (corp_id, cycle_id, first, last))
-        return cursor.fetchall()
+        cursor.execute("BEGIN")
+        try:
+            inputs = cursor.execute(_COMPACT_INPUTS, params).fetchall()
+            raters = dict(cursor.execute(_COMPACT_RATINGS, params).fetchall())
+        finally:
+            cursor.execute("COMMIT")
     finally:
         cursor.close()
+    get = raters.get
+    return [(userid, parts, get(userid)) for userid, parts in inputs]
 
 
 def result_upsert_sql(conn: Connection) -> str:

@@ -80,7 +80,7 @@ def _full(userid: str, rows: list[tuple[str, str, str]], raters: list[tuple[str,
 def _fast(fast: FastScorer, userid: str, rows: list[tuple[str, str, str]],
           raters: list[tuple[str, str, dict[str, str]]]) -> ScoreResult:
     parts = [SEP.join(r) for r in rows]
-    pairs = [SEP.join(("values", g, json.dumps(rs, separators=(",", ":")))) + MARK + r for r, g, rs in raters]
+    pairs = [SEP.join((g, json.dumps(rs, separators=(",", ":")))) + MARK + r for r, g, rs in raters]
     return fast.score(userid, parts, pairs)
 
 
@@ -104,7 +104,7 @@ def test_fast_path_matches_the_full_path_digit_for_digit_or_declines(data: tuple
         return
     assert _digits(got) == _digits(_full("u1", rows, raters))
     parts = [SEP.join(r) for r in rows]
-    pairs = [SEP.join(("values", g, json.dumps(rs, separators=(",", ":")))) + MARK + r for r, g, rs in raters]
+    pairs = [SEP.join((g, json.dumps(rs, separators=(",", ":")))) + MARK + r for r, g, rs in raters]
     kept = fast.stored("u1", parts, pairs)
     assert (str(kept.total), str(kept.unrounded), kept.grade, {k: str(v) for k, v in kept.sections.items()},
             kept.adjustments, kept.veto) == (str(got.total), str(got.unrounded), got.grade,
