@@ -88,7 +88,7 @@ class SchedulerRole:
                 job()
             except Exception:
                 log.exception("scheduler: job %s failed; it runs again at its next time", job.__name__)
-        run.__name__ = job.__name__
+        run.__name__ = run.__qualname__ = job.__name__  # APScheduler names jobs by qualname
         return run
 
     def start(self) -> None:

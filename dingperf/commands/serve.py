@@ -52,6 +52,7 @@ def _prepare(settings: Settings) -> Any:
 def serve_command(ctx: click.Context, role: str | None, host: str | None, port: int | None, workers: int) -> None:
     """Run dingperf: one ROLE (web, stream, scheduler), or all of them when ROLE is omitted."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # "job ran" every few seconds is noise
     settings = settings_from(ctx)
     host = host or settings.server.host
     port = settings.server.port if port is None else port
