@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -11,10 +12,13 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session
 
+from dingperf.store import sqlite_writer
+
 if TYPE_CHECKING:
     from dingperf.settings import Settings
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+_LOCK_FD = "dingperf.sqlite_writer_fd"
 
 
 class StoreError(Exception):
@@ -56,8 +60,12 @@ def create_store_engine(url: str, *, echo: bool = False) -> Engine:
 
 
 def _tune_sqlite(engine: Engine, *, wal: bool) -> None:
+    database = engine.url.database if wal else None
+
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+    def _on_connect(dbapi_conn: Any, record: Any) -> None:
+        if database:
+            record.info[_LOCK_FD] = sqlite_writer.open_lock(database)
         # Let SQLAlchemy, not the sqlite3 module, decide when transactions begin (SAVEPOINTs work then).
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
@@ -73,7 +81,34 @@ def _tune_sqlite(engine: Engine, *, wal: bool) -> None:
         # IMMEDIATE takes the write lock up front. A deferred transaction that reads and then writes fails at
         # once with "database is locked" when another connection committed in between (busy_timeout cannot
         # help a stale snapshot); waiting for the lock at BEGIN is what busy_timeout is for.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        fd = conn.info.get(_LOCK_FD)
+        if fd is not None:
+            sqlite_writer.acquire(fd, SQLITE_BUSY_TIMEOUT_MS / 1000)
+        try:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            _unlock(conn)
+            raise
+
+    @event.listens_for(engine, "commit")
+    def _on_commit(conn: Any) -> None:
+        _unlock(conn)
+
+    @event.listens_for(engine, "rollback")
+    def _on_rollback(conn: Any) -> None:
+        _unlock(conn)
+
+    @event.listens_for(engine, "close")
+    def _on_close(dbapi_conn: Any, record: Any) -> None:
+        fd = record.info.pop(_LOCK_FD, None)
+        if fd is not None:
+            os.close(fd)
+
+
+def _unlock(conn: Any) -> None:
+    fd = conn.info.get(_LOCK_FD)
+    if fd is not None:
+        sqlite_writer.release(fd)
 
 
 @dataclass(frozen=True)
