@@ -1,0 +1,79 @@
+"""Phase transitions of a stored cycle: the pure rules in `perf.phases` decide, this module loads, persists
+the new phase (and the participant lock) and appends the audit entry, all in one transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from sqlmodel import Session, select
+
+from dingperf.perf.audit import AuditRecord
+from dingperf.perf.cycles import Cycle, Phase, phase_index
+from dingperf.perf.errors import ValidationError
+from dingperf.perf.periods import CycleKind, Period
+from dingperf.perf.phases import admin_override, advance
+from dingperf.services.cycles import CycleRecord, _record, _row
+from dingperf.store.engine import Store
+from dingperf.store.repositories.audit import append_audit
+from dingperf.store.tables.perf_cycles import PerfCycle
+from dingperf.store.tables.perf_results import PerfResult
+from dingperf.store.types import utcnow
+
+Transition = Callable[[Cycle, bool], tuple[Cycle, AuditRecord]]
+
+
+def pure_cycle(row: PerfCycle) -> Cycle:
+    """The pure `Cycle` of a stored row (period made half-open, deadlines parsed back to aware instants)."""
+    deadlines = tuple(sorted(((Phase(p), datetime.fromisoformat(at)) for p, at in (row.deadlines or {}).items()),
+                             key=lambda pair: phase_index(pair[0])))
+    return Cycle(row.cycle_id, row.name, CycleKind(row.kind), Period(row.period_start, row.period_end + timedelta(days=1)),
+                 row.timezone, phase=Phase(row.phase), deadlines=deadlines, locked_at=row.locked_at,
+                 template_id=row.template_id, template_version=row.template_version)
+
+
+def calibration_finalised(session: Session, corp_id: str, cycle_id: str) -> bool:
+    """Calibration is finalised when the cycle has at least one stored result and every result is scored
+    (none blocked): a blocked score has nothing to calibrate, so releasing would publish a hole."""
+    statuses = session.exec(select(PerfResult.status).where(PerfResult.corp_id == corp_id,
+                                                            PerfResult.cycle_id == cycle_id)).all()
+    return bool(statuses) and all(status == "scored" for status in statuses)
+
+
+def _transition(store: Store, corp_id: str, cycle_id: str, step: Transition, now: datetime) -> CycleRecord:
+    with store.session() as s:
+        row = _row(s, corp_id, cycle_id)
+        new, audit = step(pure_cycle(row), calibration_finalised(s, corp_id, cycle_id))
+        row.phase, row.updated_at = new.phase.value, now
+        if new.locked_at is not None and row.locked_at is None:
+            # Same semantics as lock_cycle: the participant list freezes once, and that is audited on its own.
+            row.locked_at = new.locked_at
+            append_audit(session=s, corp_id=corp_id, actor=audit.actor, action="cycle.lock",
+                         subject=f"cycle:{cycle_id}", at=now)
+        s.add(row)
+        append_audit(session=s, corp_id=corp_id, actor=audit.actor, action=f"cycle.{audit.action}",
+                     subject=f"cycle:{cycle_id}", before={"phase": audit.from_state},
+                     after={"phase": audit.to_state}, reason=audit.reason, at=audit.at)
+        s.flush()
+        return _record(row)
+
+
+def advance_cycle(store: Store, corp_id: str, cycle_id: str, *, actor: str, reason: str = "",
+                  now: datetime | None = None) -> CycleRecord:
+    """Move the cycle to its next phase; closing a phase before its deadline needs a reason (TransitionError
+    or ValidationError from the pure rules otherwise)."""
+    at = now or utcnow()
+    return _transition(store, corp_id, cycle_id,
+                       lambda c, done: advance(c, actor, at, reason, calibration_finalised=done), at)
+
+
+def override_phase(store: Store, corp_id: str, cycle_id: str, to: Phase | str, *, actor: str, reason: str,
+                   now: datetime | None = None) -> CycleRecord:
+    """Admin jump to any phase (skip ahead or re-open) with a reason; results still wait for calibration."""
+    try:
+        target = Phase(to)
+    except ValueError as exc:
+        raise ValidationError(f"unknown phase {to!r}; use one of {[p.value for p in Phase]}") from exc
+    at = now or utcnow()
+    return _transition(store, corp_id, cycle_id,
+                       lambda c, done: admin_override(c, target, actor, at, reason, calibration_finalised=done), at)
