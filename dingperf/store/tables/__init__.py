@@ -11,6 +11,7 @@ from dingperf.store.tables.checkpoint import Checkpoint
 from dingperf.store.tables.inbox import InboxEvent, InboxSource, InboxStatus
 from dingperf.store.tables.org import Department, DepartmentBase, Employee, EmployeeBase
 from dingperf.store.tables.outbox import OutboxMessage, OutboxStatus
+from dingperf.store.tables.perf_appeals import PerfAppeal  # noqa: F401  (registers perf_appeals)
 from dingperf.store.tables.perf_cycles import PerfCycle
 from dingperf.store.tables.perf_goals import PerfGoal
 from dingperf.store.tables.perf_inputs import PerfInput, PerfRating
