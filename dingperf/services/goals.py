@@ -188,11 +188,12 @@ def create_goal(store: Store, corp_id: str, cycle_id: str, *, goal_id: str, owne
         goal = rules.new_kpi_goal(goal_id, owner, title, period, Decimal(target), baseline=baseline,
                                   direction=direction, created_by=actor, weight=Decimal(weight), unit=unit,
                                   level=level, cycle_id=cycle_id)
-        audit = record(actor, "create", "new", goal.status.value, at, f"KPI goal {title!r} target {target}")
+        why = f"KPI goal {title!r} target {target}"
         if parent_id is not None:
             parent = _load(s, corp_id, parent_id).goal
-            goal, _ = align({goal_id: goal, parent_id: parent}, goal_id, parent_id, actor, at, alignment_weight)
-        return _write(s, corp_id, goal, (), 1, audit)
+            goal, aligned = align({goal_id: goal, parent_id: parent}, goal_id, parent_id, actor, at, alignment_weight)
+            why = f"{why}, {aligned.reason}"
+        return _write(s, corp_id, goal, (), 1, record(actor, "create", "new", goal.status.value, at, why))
 
 
 def get_stored_goal(store: Store, corp_id: str, goal_id: str) -> StoredGoal:
