@@ -13,6 +13,7 @@ from dingperf.store.tables.org import Department, DepartmentBase, Employee, Empl
 from dingperf.store.tables.outbox import OutboxMessage, OutboxStatus
 from dingperf.store.tables.perf_appeals import PerfAppeal  # noqa: F401  (registers perf_appeals)
 from dingperf.store.tables.perf_cycles import PerfCycle
+from dingperf.store.tables.perf_documents import PerfDocument
 from dingperf.store.tables.perf_goals import PerfGoal
 from dingperf.store.tables.perf_inputs import PerfInput, PerfRating
 from dingperf.store.tables.perf_participants import PerfParticipant
@@ -37,6 +38,7 @@ __all__ = [
     "OutboxMessage",
     "OutboxStatus",
     "PerfCycle",
+    "PerfDocument",
     "PerfGoal",
     "PerfInput",
     "PerfParticipant",
