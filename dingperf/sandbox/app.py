@@ -62,7 +62,7 @@ def create_app(state: SandboxState) -> Flask:
         app.register_blueprint(importlib.import_module(module).bp)
 
     @app.errorhandler(404)
-    def _unknown_route(_exc):  # noqa: ANN001
+    def _unknown_route(_exc):
         # A wrong endpoint must fail loudly, in the dialect of the family it pretends to be.
         if is_new_family(request.path):
             return new_error_response(NewApiError(404, "NotFound", f"no such API: {request.method} {request.path}"))
@@ -73,7 +73,7 @@ def create_app(state: SandboxState) -> Flask:
         return resp
 
     @app.errorhandler(405)
-    def _wrong_method(_exc):  # noqa: ANN001
+    def _wrong_method(_exc):
         if is_new_family(request.path):
             return new_error_response(NewApiError(405, "MethodNotAllowed", f"{request.method} not allowed"))
         errcode = 43002 if request.method == "GET" else 43001

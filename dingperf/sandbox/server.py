@@ -6,6 +6,7 @@ The HTTP server and the Stream gateway listen on separate ports; `stop()` ends b
 from __future__ import annotations
 
 import threading
+from typing import Self
 
 from werkzeug.serving import BaseWSGIServer, make_server
 
@@ -45,7 +46,7 @@ class SandboxServer:
         self.state.gateway.stop()
         self.state.pusher.stop()
 
-    def __enter__(self) -> "SandboxServer":
+    def __enter__(self) -> Self:
         self.start()
         return self
 

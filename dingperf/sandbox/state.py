@@ -40,7 +40,7 @@ class AppCredentials:
     callback_aes_key: str
 
     @classmethod
-    def generate(cls, seed_tag: str = "") -> "AppCredentials":
+    def generate(cls, seed_tag: str = "") -> AppCredentials:
         app_key = "ding" + _random(16).lower()
         return cls(
             corp_id="ding" + _random(16).lower() + seed_tag,

@@ -8,15 +8,15 @@ from dingperf.dingtalk.crypto import (
     signature,
 )
 
-TV1 = dict(token="123456", aes_key="1234567890123456789012345678901234567890123", owner="dingsnotzck6pm5veliw",
-           ts="1614767836", nonce="A7Co0cJLMzIDtMMI",
-           encrypt="YvkvaGe4hQxd3VxRmEty0dVlnCOAqwf56xwTRHDHoOURqhalbmBJQk5FNcRk42Gl5T0YQXZNwpwWSm1xAFJ5ZA==",
-           sig="9a95a004dd16f5c307e849b994173f76aa26e5eb", plain="success")
-TV2 = dict(token="mryue", aes_key="Yue0EfdN5900c1ce5cf6A152c63DDe1808a60c5ecd7", owner="ding6ccabc44d2c8d38b",
-           ts="1608001896814", nonce="WL4PK6yA",
-           encrypt="0vJiX6vliEpwG3U45CtXqi+m8PXbQRARJ8p8BbDuD1EMTDf0jKpQ79QS93qEk7XHpP6u+oTTrd15NRPvNvmBKyDCYxxOK"
+TV1 = {"token": "123456", "aes_key": "1234567890123456789012345678901234567890123", "owner": "dingsnotzck6pm5veliw",
+           "ts": "1614767836", "nonce": "A7Co0cJLMzIDtMMI",
+           "encrypt": "YvkvaGe4hQxd3VxRmEty0dVlnCOAqwf56xwTRHDHoOURqhalbmBJQk5FNcRk42Gl5T0YQXZNwpwWSm1xAFJ5ZA==",
+           "sig": "9a95a004dd16f5c307e849b994173f76aa26e5eb", "plain": "success"}
+TV2 = {"token": "mryue", "aes_key": "Yue0EfdN5900c1ce5cf6A152c63DDe1808a60c5ecd7", "owner": "ding6ccabc44d2c8d38b",
+           "ts": "1608001896814", "nonce": "WL4PK6yA",
+           "encrypt": "0vJiX6vliEpwG3U45CtXqi+m8PXbQRARJ8p8BbDuD1EMTDf0jKpQ79QS93qEk7XHpP6u+oTTrd15NRPvNvmBKyDCYxxOK"
                    "+HZeKju4yhELOFchzNukR+t8SB/qk4ROMu3",
-           sig="03044561471240d4a14bb09372dfcfd4fd0e40cb", plain='{"EventType":"check_url"}')
+           "sig": "03044561471240d4a14bb09372dfcfd4fd0e40cb", "plain": '{"EventType":"check_url"}'}
 
 
 @pytest.mark.parametrize("tv", [TV1, TV2], ids=["TV1", "TV2"])

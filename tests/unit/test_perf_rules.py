@@ -173,6 +173,6 @@ def test_form_field_sum_can_convert_units_and_says_so():
     ))
     rule = FormFieldSumRule("revenue-from-deals", "revenue", "PROC-SALES", "成交金额", scale=Decimal("0.001"))
     out = rule.evaluate("u1", Period(date(2026, 11, 1), date(2026, 12, 1)), ZoneInfo("Asia/Shanghai"), data)
-    assert out.value == Decimal("1300")
+    assert out.value == Decimal(1300)
     assert out.source_ids == ("pi-1", "pi-2")
     assert "× 0.001" in out.detail
