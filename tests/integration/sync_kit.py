@@ -15,22 +15,19 @@ from callbacks import HandlerContext, build_router
 from dingperf.events.inbox_store import SqlInbox
 from dingperf.events.worker import InboxWorker
 from dingperf.services.client_factory import build_client
-from dingperf.settings import Settings, sandbox_settings
+from dingperf.settings import Settings
 from dingperf.store.engine import Store
 from dingperf.store.repositories.inbox import list_inbox_events
 from dingperf.store.tables.org import Department, Employee
 from dingperf.web.callback import CallbackSettings, callback_blueprint
 from tests.conftest import poll_until
+from tests.sandbox_settings import settings_for as shared_settings_for
 
 QPS = 200  # same budget in client and sandbox keeps the tests fast
 
 
 def settings_for(sandbox: Any, db_url: str = "sqlite://") -> Settings:
-    app = sandbox.state.app
-    return sandbox_settings(base_url=sandbox.base_url, corp_id=app.corp_id, app_key=app.app_key,
-                            app_secret=app.app_secret, agent_id=app.agent_id, robot_code=app.robot_code,
-                            callback_token=app.callback_token, callback_aes_key=app.callback_aes_key,
-                            database_url=db_url, event_mode="http")
+    return shared_settings_for(sandbox, db_url, event_mode="http")
 
 
 def client_for(sandbox: Any, store: Store | None = None) -> Any:

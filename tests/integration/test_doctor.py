@@ -11,17 +11,12 @@ from dingperf.config_file import render_sandbox_config
 from dingperf.sandbox.runner import credentials_view
 from dingperf.services.client_factory import build_client
 from dingperf.services.doctor import run_checks
-from dingperf.settings import sandbox_settings
 from dingperf.store.engine import Store, open_store
+from tests.sandbox_settings import settings_for
 
 
 def _settings(sandbox: Any, db_url: str, **changes: Any):
-    app = sandbox.state.app
-    values = {"base_url": sandbox.base_url, "corp_id": app.corp_id, "app_key": app.app_key, "app_secret": app.app_secret,
-                  "agent_id": app.agent_id, "robot_code": app.robot_code, "callback_token": app.callback_token,
-                  "callback_aes_key": app.callback_aes_key, "database_url": db_url}
-    values.update(changes)
-    return sandbox_settings(**values)
+    return settings_for(sandbox, db_url, **changes)
 
 
 def _by_name(checks):

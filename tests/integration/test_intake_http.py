@@ -23,6 +23,7 @@ from dingperf.events.worker import InboxWorker
 from dingperf.store.repositories.inbox import list_inbox_events
 from dingperf.web.callback import CallbackSettings, callback_blueprint
 from tests.conftest import poll_until
+from tests.sandbox_settings import settings_for
 
 
 class IntakeServer:
@@ -213,13 +214,7 @@ def test_sandbox_retry_after_a_failed_push_is_stored(sandbox, store, start_intak
 
 def test_the_web_app_factory_serves_the_callback_endpoint(sandbox, store, db_url):
     from dingperf.app import create_app
-    from dingperf.settings import sandbox_settings
-
-    app = sandbox.state.app
-    settings = sandbox_settings(base_url=sandbox.base_url, corp_id=app.corp_id, app_key=app.app_key,
-                                app_secret=app.app_secret, agent_id=app.agent_id, robot_code=app.robot_code,
-                                callback_token=app.callback_token, callback_aes_key=app.callback_aes_key,
-                                database_url=db_url, event_mode="http")
+    settings = settings_for(sandbox, db_url, event_mode="http")
     server = IntakeServer(None, None, app=create_app(settings, store=store))
     try:
         configure_push(sandbox, server.url)

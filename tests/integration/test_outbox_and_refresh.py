@@ -14,18 +14,15 @@ from dingperf.services.outbox_sender import queue_work_notice, send_due
 from dingperf.services.results import acknowledge_result, get_result, release_results
 from dingperf.services.rule_refresh import refresh_from_sources
 from dingperf.services.scoring_service import score_cycle
-from dingperf.settings import sandbox_settings
 from dingperf.store.engine import Store
 from dingperf.store.repositories import get_outbox_message, list_outbox_messages, upsert_attendance_records
 from dingperf.store.tables.attendance import AttendanceRecordBase
 from tests.integration.collect_kit import CORP, CYCLE, LATE, NOW, REVENUE
+from tests.sandbox_settings import settings_for
 
 
 def _client(sandbox: Any, store: Store, **overrides: Any) -> Any:
-    app = sandbox.state.app
-    settings = sandbox_settings(base_url=sandbox.base_url, corp_id=app.corp_id, app_key=app.app_key,
-                                app_secret=app.app_secret, agent_id=app.agent_id, robot_code=app.robot_code,
-                                callback_token=app.callback_token, callback_aes_key=app.callback_aes_key)
+    settings = settings_for(sandbox)
     return build_client(settings, store=store, **overrides)
 
 

@@ -10,18 +10,15 @@ import requests
 from sqlmodel import select
 
 from dingperf.commands.serve import _serve_all
-from dingperf.settings import Settings, sandbox_settings
+from dingperf.settings import Settings
 from dingperf.store.engine import Store
 from dingperf.store.tables.org import Employee
 from tests.conftest import poll_until
+from tests.sandbox_settings import settings_for
 
 
 def _settings(sandbox: Any, db_url: str, event_mode: str) -> Settings:
-    app = sandbox.state.app
-    return sandbox_settings(base_url=sandbox.base_url, corp_id=app.corp_id, app_key=app.app_key,
-                            app_secret=app.app_secret, agent_id=app.agent_id, robot_code=app.robot_code,
-                            callback_token=app.callback_token, callback_aes_key=app.callback_aes_key,
-                            database_url=db_url, event_mode=event_mode)
+    return settings_for(sandbox, db_url, event_mode=event_mode)
 
 
 def _employee(store: Store, corp_id: str, name: str) -> Employee | None:

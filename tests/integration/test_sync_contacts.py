@@ -11,10 +11,10 @@ from sqlmodel import select
 from dingperf.services.client_factory import build_client
 from dingperf.services.sync_contacts import CHECKPOINT, ContactsSyncOptions, sync_contacts
 from dingperf.services.write_counter import count_writes
-from dingperf.settings import sandbox_settings
 from dingperf.store.engine import Store
 from dingperf.store.repositories import load_checkpoint
 from dingperf.store.tables.org import Department, Employee
+from tests.sandbox_settings import settings_for
 
 
 class Stop(Exception):
@@ -22,11 +22,8 @@ class Stop(Exception):
 
 
 def client_for(sandbox: Any, store: Store | None = None) -> Any:
-    app = sandbox.state.app
     sandbox.state.limits.qps_per_app_api = 200  # same budget on both sides keeps the tests fast
-    settings = sandbox_settings(base_url=sandbox.base_url, corp_id=app.corp_id, app_key=app.app_key,
-                                app_secret=app.app_secret, agent_id=app.agent_id, robot_code=app.robot_code,
-                                callback_token=app.callback_token, callback_aes_key=app.callback_aes_key)
+    settings = settings_for(sandbox)
     return build_client(settings, store=store, qps_per_api=200)
 
 
