@@ -4,11 +4,12 @@ given ``now``, and a closing outcome with a reason. Tracked to the end: nothing 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, tzinfo
 from decimal import Decimal
 from enum import StrEnum
+from typing import Any
 
 from dingperf.perf.audit import AuditRecord, record, require_aware, require_reason, transition_error
 from dingperf.perf.errors import ValidationError
@@ -64,6 +65,8 @@ class ImprovementPlan:
             raise ValidationError(f"plan {self.plan_id} ends on {self.ends_on}, not after it starts ({self.starts_on})")
         if not self.objective.strip():
             raise ValidationError("an improvement plan states what must improve")
+        if self.employee == self.manager:
+            raise ValidationError(f"plan {self.plan_id}: the employee cannot be their own plan's manager")
 
 
 _ALLOWED = {PlanStatus.DRAFT: ("add_task", "start", "close"), PlanStatus.ACTIVE: ("add_task", "update_task", "extend", "close"),
@@ -78,6 +81,8 @@ def _guard(plan: ImprovementPlan, action: str) -> None:
 def add_task(plan: ImprovementPlan, task: PlanTask) -> ImprovementPlan:
     """Add a task due within the plan's dates."""
     _guard(plan, "add_task")
+    if not task.task_id.strip() or not task.title.strip() or not task.owner.strip():
+        raise ValidationError("a plan task needs an id, a title and an owner")
     if any(t.task_id == task.task_id for t in plan.tasks):
         raise ValidationError(f"plan {plan.plan_id} already has task {task.task_id}")
     if not (plan.starts_on <= task.due <= plan.ends_on):
@@ -156,3 +161,57 @@ def close(plan: ImprovementPlan, outcome: PlanOutcome, actor: str, now: datetime
 def open_plans_needing_attention(plans: Sequence[ImprovementPlan], now: datetime, tz: tzinfo) -> tuple[ImprovementPlan, ...]:
     """Active plans that are overdue (reminders and HR dashboards)."""
     return tuple(p for p in plans if is_overdue(p, now, tz))
+
+
+@dataclass(frozen=True)
+class Reminder:
+    """One thing a person is late on: an open task past its due day, or (task_id None) a plan past its end."""
+
+    userid: str
+    plan_id: str
+    employee: str
+    task_id: str | None
+    title: str
+    due: date
+
+
+def reminders(plans: Iterable[ImprovementPlan], now: datetime, tz: tzinfo) -> dict[str, tuple[Reminder, ...]]:
+    """Who to remind today: each overdue task's owner, and the manager of an active plan past its end day
+    (it needs a closing outcome); per person, earliest first."""
+    today = require_aware(now).astimezone(tz).date()
+    found: dict[str, list[Reminder]] = {}
+    for p in plans:
+        if p.status is not PlanStatus.ACTIVE:
+            continue
+        for t in overdue_tasks(p, now, tz):
+            found.setdefault(t.owner, []).append(Reminder(t.owner, p.plan_id, p.employee, t.task_id, t.title, t.due))
+        if today > p.ends_on:
+            found.setdefault(p.manager, []).append(Reminder(p.manager, p.plan_id, p.employee, None, p.objective,
+                                                            p.ends_on))
+    return {u: tuple(sorted(r, key=lambda x: (x.due, x.plan_id, x.task_id or ""))) for u, r in sorted(found.items())}
+
+
+def needing_plan(grades: Mapping[str, str | None], planned: Collection[str], wanted: Collection[str]) -> tuple[str, ...]:
+    """The people (sorted) whose grade is one of `wanted` and who have no plan yet."""
+    return tuple(sorted(u for u, g in grades.items() if g in wanted and u not in planned))
+
+
+# --- JSON data for stored documents -----------------------------------------------------------------------------
+
+def plan_to_dict(plan: ImprovementPlan) -> dict[str, Any]:
+    """The plan as JSON-safe data (dates as ISO strings), exactly reversible by `plan_from_dict`."""
+    return {"plan_id": plan.plan_id, "employee": plan.employee, "manager": plan.manager,
+            "starts_on": plan.starts_on.isoformat(), "ends_on": plan.ends_on.isoformat(),
+            "objective": plan.objective, "status": plan.status.value,
+            "outcome": None if plan.outcome is None else plan.outcome.value, "closing_reason": plan.closing_reason,
+            "tasks": [{"task_id": t.task_id, "title": t.title, "owner": t.owner, "due": t.due.isoformat(),
+                       "status": t.status.value, "note": t.note} for t in plan.tasks]}
+
+
+def plan_from_dict(d: Mapping[str, Any]) -> ImprovementPlan:
+    """The plan back from `plan_to_dict` data."""
+    tasks = tuple(PlanTask(t["task_id"], t["title"], t["owner"], date.fromisoformat(t["due"]),
+                           PlanTaskStatus(t["status"]), t["note"]) for t in d["tasks"])
+    return ImprovementPlan(d["plan_id"], d["employee"], d["manager"], date.fromisoformat(d["starts_on"]),
+                           date.fromisoformat(d["ends_on"]), d["objective"], tasks, PlanStatus(d["status"]),
+                           None if d["outcome"] is None else PlanOutcome(d["outcome"]), d["closing_reason"])
