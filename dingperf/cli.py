@@ -19,6 +19,7 @@ from dingperf.commands.init import init_command
 from dingperf.commands.sandbox import sandbox_command
 from dingperf.commands.serve import serve_command
 from dingperf.commands.sync import sync_group
+from dingperf.commands.what_if import what_if_command
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -38,3 +39,4 @@ main.add_command(sync_group)
 main.add_command(serve_command)
 main.add_command(demo_command)
 main.add_command(doctor_command)
+main.add_command(what_if_command)
