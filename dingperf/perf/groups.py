@@ -183,9 +183,15 @@ class VirtualGroup:
     group_id: str
     name: str
     members: frozenset[str]
+    owner: str = ""  # who keeps the list current (a project lead); shown next to the group
 
 
 Group = DynamicGroup | VirtualGroup
+
+
+def group_source(group: Group) -> str:
+    """The participant source a group writes: ``group:<id>`` or ``virtual:<id>``."""
+    return f"{'virtual' if isinstance(group, VirtualGroup) else 'group'}:{group.group_id}"
 
 
 def _judge(group: Group, emp: Employee, ctx: OrgContext) -> Verdict:
@@ -208,6 +214,49 @@ def evaluate(groups: Iterable[Group], ctx: OrgContext) -> dict[str, str]:
                 if v.matched:
                     out[uid] = f"{group.name}: {v.why}"
     return out
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """Why someone takes part: the first group (in definition order) that matched them."""
+
+    source: str
+    why: str
+
+
+def match_participants(groups: Iterable[Group], ctx: OrgContext,
+                       exclusions: Mapping[str, str] | None = None) -> dict[str, Match]:
+    """Active, non-excluded members of the union of ``groups``: userid → Match (first matching group wins).
+
+    People who left never join through a group, even when a rule forgets ``IsActive``.
+    """
+    excluded = exclusions or {}
+    out: dict[str, Match] = {}
+    for group in groups:
+        source = group_source(group)
+        # A virtual group is a short list: look its members up instead of judging everyone.
+        uids = sorted(group.members) if isinstance(group, VirtualGroup) else sorted(ctx.employees)
+        for uid in uids:
+            emp = ctx.employees.get(uid)
+            if uid in out or uid in excluded or emp is None or not emp.active:
+                continue
+            v = _judge(group, emp, ctx)
+            if v.matched:
+                out[uid] = Match(source, f"{group.name}: {v.why}")
+    return out
+
+
+def why_not_member(groups: Iterable[Group], userid: str, ctx: OrgContext,
+                   exclusions: Mapping[str, str] | None = None) -> str:
+    """Why ``userid`` is not (or no longer) a member of any of ``groups``."""
+    if exclusions and userid in exclusions:
+        return f"excluded from the cycle: {exclusions[userid]}"
+    emp = ctx.employees.get(userid)
+    if emp is None:
+        return "no longer in the address book"
+    if not emp.active:
+        return "left the company (inactive in the address book)"
+    return "; ".join(f"{g.name}: {_judge(g, emp, ctx).why}" for g in groups) or "no participant groups"
 
 
 @dataclass(frozen=True)
