@@ -3,7 +3,7 @@ the new phase (and the participant lock) and appends the audit entry, all in one
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
 from sqlmodel import Session, select
@@ -13,6 +13,7 @@ from dingperf.perf.cycles import Cycle, Phase, phase_index
 from dingperf.perf.errors import ValidationError
 from dingperf.perf.periods import CycleKind, Period
 from dingperf.perf.phases import admin_override, advance
+from dingperf.services.cycle_notices import queue_phase_notices_in
 from dingperf.services.cycles import CycleRecord, _record, _row
 from dingperf.store.engine import Store
 from dingperf.store.repositories.audit import append_audit
@@ -40,7 +41,8 @@ def calibration_finalised(session: Session, corp_id: str, cycle_id: str) -> bool
     return bool(statuses) and all(status == "scored" for status in statuses)
 
 
-def _transition(store: Store, corp_id: str, cycle_id: str, step: Transition, now: datetime) -> CycleRecord:
+def _transition(store: Store, corp_id: str, cycle_id: str, step: Transition, now: datetime,
+                hr_userids: Sequence[str], public_url: str) -> CycleRecord:
     with store.session() as s:
         row = _row(s, corp_id, cycle_id)
         new, audit = step(pure_cycle(row), calibration_finalised(s, corp_id, cycle_id))
@@ -55,25 +57,30 @@ def _transition(store: Store, corp_id: str, cycle_id: str, step: Transition, now
                      subject=f"cycle:{cycle_id}", before={"phase": audit.from_state},
                      after={"phase": audit.to_state}, reason=audit.reason, at=audit.at)
         s.flush()
+        # Same transaction: the phase change and the notices to the people who must act commit together.
+        queue_phase_notices_in(s, corp_id, row, now=now, hr_userids=hr_userids, public_url=public_url)
         return _record(row)
 
 
 def advance_cycle(store: Store, corp_id: str, cycle_id: str, *, actor: str, reason: str = "",
-                  now: datetime | None = None) -> CycleRecord:
-    """Move the cycle to its next phase; closing a phase before its deadline needs a reason (TransitionError
-    or ValidationError from the pure rules otherwise)."""
+                  now: datetime | None = None, hr_userids: Sequence[str] = (), public_url: str = "") -> CycleRecord:
+    """Move the cycle to its next phase and queue notices to whoever must act in it (HR for calibration);
+    closing a phase before its deadline needs a reason (TransitionError or ValidationError otherwise)."""
     at = now or utcnow()
     return _transition(store, corp_id, cycle_id,
-                       lambda c, done: advance(c, actor, at, reason, calibration_finalised=done), at)
+                       lambda c, done: advance(c, actor, at, reason, calibration_finalised=done), at,
+                       hr_userids, public_url)
 
 
 def override_phase(store: Store, corp_id: str, cycle_id: str, to: Phase | str, *, actor: str, reason: str,
-                   now: datetime | None = None) -> CycleRecord:
-    """Admin jump to any phase (skip ahead or re-open) with a reason; results still wait for calibration."""
+                   now: datetime | None = None, hr_userids: Sequence[str] = (), public_url: str = "") -> CycleRecord:
+    """Admin jump to any phase (skip ahead or re-open) with a reason, notifying as `advance_cycle` does;
+    results still wait for calibration."""
     try:
         target = Phase(to)
     except ValueError as exc:
         raise ValidationError(f"unknown phase {to!r}; use one of {[p.value for p in Phase]}") from exc
     at = now or utcnow()
     return _transition(store, corp_id, cycle_id,
-                       lambda c, done: admin_override(c, target, actor, at, reason, calibration_finalised=done), at)
+                       lambda c, done: admin_override(c, target, actor, at, reason, calibration_finalised=done), at,
+                       hr_userids, public_url)

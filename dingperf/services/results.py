@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 
 from dingperf.perf.errors import ValidationError
 from dingperf.perf.numbers import to_decimal
+from dingperf.services.cycle_notices import queue_results_released_in
 from dingperf.store.engine import NotFound, Store
 from dingperf.store.perf_repositories import loads
 from dingperf.store.repositories.audit import append_audit
@@ -131,6 +132,7 @@ def release_results(store: Store, corp_id: str, cycle_id: str, *, by: str, now: 
         for r in rows:
             r.released_at = now
             s.add(r)
+        queue_results_released_in(s, corp_id, cycle_id, [r.userid for r in rows], now=now)  # same transaction
         append_audit(session=s, corp_id=corp_id, actor=by, action="results.release", subject=f"cycle:{cycle_id}",
                      after={"released": len(rows)}, at=now)
         return len(rows)
