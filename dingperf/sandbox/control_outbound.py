@@ -171,7 +171,8 @@ def get_settings() -> Response:
 @bp.post("/outbound/settings")
 def set_settings() -> Response:
     """Switches: ding_premium (false = standard edition, DING refused), card_callback_deadline_s,
-    oto_per_user_per_minute (robot 1:1 flow control)."""
+    oto_per_user_per_minute (robot 1:1 flow control), work_notice_recipients_per_minute (the app's
+    work-notification QPM; beyond it recipients are dropped with 143104)."""
     body = control_body()
     out = sandbox_state().outbound
     if "ding_premium" in body:
@@ -182,6 +183,8 @@ def set_settings() -> Response:
         out.card_callback_deadline_s = _positive(body, "card_callback_deadline_s")
     if "oto_per_user_per_minute" in body:
         out.messenger.oto_per_user_per_minute = int(_positive(body, "oto_per_user_per_minute"))
+    if "work_notice_recipients_per_minute" in body:
+        out.notifier.recipients_per_minute = int(_positive(body, "work_notice_recipients_per_minute"))
     return jsonify(_settings())
 
 
@@ -198,6 +201,7 @@ def _settings() -> dict[str, Any]:
         "ding_premium": out.dings.premium,
         "card_callback_deadline_s": out.card_callback_deadline_s,
         "oto_per_user_per_minute": out.messenger.oto_per_user_per_minute,
+        "work_notice_recipients_per_minute": out.notifier.recipients_per_minute,
     }
 
 

@@ -1,8 +1,9 @@
 """Work-notification tasks and their per-recipient outcomes (DINGTALK.md §6.1, §11.4).
 
 DingTalk accepts the send and decides per recipient afterwards: identical content reaches a
-user once per day (143106), a user gets at most 500 per day (143105), unknown users are
-invalid. The caller only learns this from getsendresult, so the sandbox records it per task.
+user once per day (143106), a user gets at most 500 per day (143105), an app reaches at most 5000
+recipients per rolling minute (the rest are dropped with a QPM code), unknown users are invalid. The
+caller only learns this from getsendresult, so the sandbox records it per task.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import hashlib
 import itertools
 import json
 import threading
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,6 +21,10 @@ from dingperf.sandbox.roster import Roster
 
 DUPLICATE_CONTENT = "143106"
 DAILY_CAP = "143105"
+# DINGTALK.md §6.1 names 143103/143104 as the QPM codes without saying which is which; we use 143104 for the
+# recipients-per-minute cap. The cap itself (5000/min) conflicts with error 41047's 1500: also unconfirmed.
+MINUTE_CAP = "143104"
+MINUTE_S = 60.0
 RESULT_MAX_AGE_S = 24 * 3600
 # DingTalk's "per day" is the China calendar day (UTC+8, no DST).
 _CHINA_OFFSET_S = 8 * 3600
@@ -70,6 +76,8 @@ class WorkNotifier:
 
     mailbox: Mailbox
     daily_cap_per_user: int = 500
+    recipients_per_minute: int = 5000
+    _recent: dict[int, deque[tuple[float, int]]] = field(default_factory=dict)  # agent -> (time, recipients)
     _tasks: dict[int, SendTask] = field(default_factory=dict)
     _seen: set[tuple[int, str, str]] = field(default_factory=set)  # (day, userid, content key)
     _count: dict[tuple[int, str], int] = field(default_factory=dict)  # (day, userid) -> delivered
@@ -92,7 +100,13 @@ class WorkNotifier:
             task = SendTask(task_id=next(self._ids), agent_id=agent_id, created_s=now_s, msg=msg)
             recipients = self._resolve(task, userids, dept_ids, to_all_user, roster)
             day, key, at_ms = china_day(now_s), content_key(msg), int(now_s * 1000)
+            room = self._minute_room(agent_id, now_s)
+            admitted = min(max(room, 0), len(recipients))
             for userid in recipients:
+                if room <= 0:
+                    task.forbidden.append({"code": MINUTE_CAP, "count": self.recipients_per_minute, "userid": userid})
+                    continue
+                room -= 1
                 if (day, userid, key) in self._seen:
                     task.forbidden.append({"code": DUPLICATE_CONTENT, "count": 1, "userid": userid})
                     continue
@@ -108,7 +122,16 @@ class WorkNotifier:
                     userid, WORK_NOTIFICATION, msg, {"task_id": task.task_id, "agent_id": agent_id}, at_ms
                 )
             self._tasks[task.task_id] = task
+            self._recent.setdefault(agent_id, deque()).append((now_s, admitted))
             return task
+
+    def _minute_room(self, agent_id: int, now_s: float) -> int:
+        """How many more recipients this agent may reach in the rolling minute ending now (recipients admitted
+        under the cap count, even when dedup or the daily cap then drops them; those dropped by the cap do not)."""
+        recent = self._recent.setdefault(agent_id, deque())
+        while recent and recent[0][0] <= now_s - MINUTE_S:
+            recent.popleft()
+        return self.recipients_per_minute - sum(n for _, n in recent)
 
     def task(self, agent_id: int, task_id: int, now_s: float, max_age_s: float | None = None) -> SendTask:
         """A task of this agent; UnknownTask if absent or older than `max_age_s`."""

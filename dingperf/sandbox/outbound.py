@@ -48,8 +48,11 @@ class Outbound:
         """Forget everything sent (messages, DINGs, cards, group and robot histories, rate windows);
         keep the org's setup: groups, custom robots, templates, callback routes and switches."""
         old_dings, old_messenger = self.__dict__.get("dings"), self.__dict__.get("messenger")
+        old_notifier = self.__dict__.get("notifier")
         self.mailbox = Mailbox()
         self.notifier = WorkNotifier(self.mailbox)
+        if old_notifier is not None:
+            self.notifier.recipients_per_minute = old_notifier.recipients_per_minute
         self.dings = DingService(self.mailbox)
         self.messenger = RobotMessenger(self.mailbox, self.groups)
         if old_dings is not None and old_messenger is not None:

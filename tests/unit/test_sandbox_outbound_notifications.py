@@ -80,3 +80,17 @@ def test_recall_flags_every_recipients_copy(org):
     task = _send(notifier, directory, [zhang, li], "x", LATE_EVENING)
     notifier.recall(1, task.task_id, LATE_EVENING + 5)
     assert all(d.recalled_at_ms == int((LATE_EVENING + 5) * 1000) for d in mailbox.all())
+
+
+def test_recipients_beyond_the_per_minute_cap_are_dropped_with_a_qpm_code():
+    directory = Directory(Clock())
+    people = [directory.add_user(name=f"员工{i}", dept_id_list=[1]).userid for i in range(5)]
+    notifier = WorkNotifier(Mailbox(), recipients_per_minute=3)
+    first = _send(notifier, directory, people[:2], "a", LATE_EVENING - 3600)
+    second = _send(notifier, directory, people[2:], "a", LATE_EVENING - 3590)
+    assert first.delivered == people[:2]
+    assert second.delivered == [people[2]]
+    assert [(f["code"], f["userid"]) for f in second.forbidden] == [("143104", people[3]), ("143104", people[4])]
+    # a minute after the first call, its recipients no longer count
+    later = _send(notifier, directory, people[3:], "b", LATE_EVENING - 3600 + 60)
+    assert later.delivered == people[3:]
