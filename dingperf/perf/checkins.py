@@ -10,7 +10,9 @@ from enum import StrEnum
 
 from dingperf.perf.audit import require_actor, require_aware
 from dingperf.perf.errors import ValidationError
+from dingperf.perf.goal_versions import time_weighted_achievement
 from dingperf.perf.goals import Goal, GoalKind, GoalStatus
+from dingperf.perf.okr import objective_progress
 
 _OPEN = (GoalStatus.CONFIRMED, GoalStatus.ADJUSTMENT_PENDING)
 
@@ -91,6 +93,9 @@ def check_in(
             raise ValidationError(f"OKR check-ins name one key result of {goal.goal_id}: one of {sorted(ids)}")
     elif key_result_id is not None:
         raise ValidationError(f"goal {goal.goal_id} is {goal.kind.value} and has no key results")
+    if _is_percent_complete(goal) and value is not None and not (0 <= Decimal(value) <= 100):
+        raise ValidationError(f"goal {goal.goal_id} has no numeric target, so its check-in value is percent complete "
+                              f"(0–100), got {value}")
     return CheckIn(goal.goal_id, author, at, None if value is None else Decimal(value), confidence, comment.strip(), key_result_id)
 
 
@@ -120,6 +125,33 @@ def latest_values(check_ins: Sequence[CheckIn]) -> dict[str | None, Decimal]:
         if c.value is not None:
             out[c.key_result_id] = c.value
     return out
+
+
+def latest_confidences(check_ins: Sequence[CheckIn]) -> dict[str | None, int]:
+    """The latest confidence per key result id (None for non-OKR goals), by check-in time."""
+    out: dict[str | None, int] = {}
+    for c in sorted(check_ins, key=lambda c: c.at):
+        if c.confidence is not None:
+            out[c.key_result_id] = c.confidence
+    return out
+
+
+def _is_percent_complete(goal: Goal) -> bool:
+    # An MBO goal without a numeric target is tracked by how much of its criterion is done.
+    return goal.kind is GoalKind.MBO and not goal.versions
+
+
+def goal_progress(goal: Goal, check_ins: Sequence[CheckIn]) -> Decimal:
+    """Progress from the latest checked-in values: OKR Σ(wᵢ/Σw)·KR progress; KPI (and MBO with a target)
+    time-weighted achievement; MBO without a target percent complete ÷ 100; 0 before any value."""
+    values = latest_values(check_ins)
+    if goal.kind is GoalKind.OKR:
+        return objective_progress(goal.key_results, {k: v for k, v in values.items() if k is not None})
+    if None not in values:
+        return Decimal(0)
+    if _is_percent_complete(goal):
+        return values[None] / 100
+    return time_weighted_achievement(goal.versions, goal.period, values[None]).achievement
 
 
 def confidence_drops(check_ins: Sequence[CheckIn], threshold: int = 3) -> tuple[ConfidenceDrop, ...]:

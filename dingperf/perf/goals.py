@@ -61,7 +61,8 @@ class AdjustmentRequest:
 
 @dataclass(frozen=True)
 class Goal:
-    """One goal of one owner in one period. KPI needs target versions; OKR needs key results."""
+    """One goal of one owner in one period. KPI needs target versions; OKR needs key results; MBO needs a
+    completion criterion (``criteria``), may have a numeric target and a ``due`` day inside the period."""
 
     goal_id: str
     owner: str
@@ -82,6 +83,8 @@ class Goal:
     push_back_reason: str = ""
     pending_adjustment: AdjustmentRequest | None = None
     cycle_id: str = ""
+    criteria: str = ""
+    due: date | None = None
 
     def __post_init__(self) -> None:
         if not self.goal_id or not self.owner or not self.title.strip():
@@ -92,6 +95,9 @@ class Goal:
             raise ValidationError(f"goal {self.goal_id}: alignment weight must be positive")
         if self.parent_id == self.goal_id:
             raise ValidationError(f"goal {self.goal_id} cannot align to itself")
+        if self.due is not None and not (self.period.start <= self.due <= self.period.last_day):
+            raise ValidationError(f"goal {self.goal_id}: due day {self.due} lies outside the period "
+                                  f"{self.period.start}..{self.period.last_day}; pick a day inside it")
 
     @property
     def current_target(self) -> TargetVersion | None:
@@ -115,13 +121,36 @@ def new_kpi_goal(
     return Goal(goal_id, owner, title, GoalKind.KPI, period, versions=(first,), **fields)  # type: ignore[arg-type]
 
 
+def new_okr_goal(goal_id: str, owner: str, title: str, period: Period, key_results: Sequence[KeyResult],
+                 **fields: object) -> Goal:
+    """A draft OKR objective with its key results (at least one, unique ids)."""
+    validate_key_results(key_results)
+    return Goal(goal_id, owner, title, GoalKind.OKR, period, key_results=tuple(key_results), **fields)  # type: ignore[arg-type]
+
+
+def new_mbo_goal(goal_id: str, owner: str, title: str, period: Period, criteria: str, *,
+                 target: Decimal | None = None, baseline: Decimal | None = None,
+                 direction: Direction = Direction.HIGHER, created_by: str = "", **fields: object) -> Goal:
+    """A draft MBO goal: a completion criterion (what done looks like), optionally a numeric target."""
+    if not criteria.strip():
+        raise ValidationError(f"MBO goal {goal_id} needs a completion criterion: write what done looks like")
+    versions: tuple[TargetVersion, ...] = ()
+    if target is not None:
+        versions = (TargetVersion(1, Decimal(target), period.start, baseline, direction, "initial target", created_by),)
+    return Goal(goal_id, owner, title, GoalKind.MBO, period, versions=versions, criteria=criteria.strip(),
+                **fields)  # type: ignore[arg-type]
+
+
 def _check_complete(goal: Goal) -> None:
     if goal.kind is GoalKind.KPI:
         validate_versions(goal.versions, goal.period)
     elif goal.kind is GoalKind.OKR:
         validate_key_results(goal.key_results)
-    elif goal.versions:
-        validate_versions(goal.versions, goal.period)
+    else:
+        if not goal.criteria.strip():
+            raise ValidationError(f"MBO goal {goal.goal_id} needs a completion criterion before it is sent")
+        if goal.versions:
+            validate_versions(goal.versions, goal.period)
 
 
 _ALLOWED: dict[GoalStatus, tuple[str, ...]] = {

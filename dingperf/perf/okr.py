@@ -100,3 +100,41 @@ def validate_key_results(key_results: Sequence[KeyResult]) -> None:
     dupes = sorted({i for i in ids if ids.count(i) > 1})
     if dupes:
         raise ValidationError(f"duplicate key result ids: {dupes}")
+
+
+@dataclass(frozen=True)
+class KrReport:
+    """Where one key result stands: latest value (None = no check-in yet), progress, zone and confidence."""
+
+    kr_id: str
+    title: str
+    weight: Decimal
+    value: Decimal | None
+    progress: Decimal
+    zone: KrZone
+    confidence: int | None
+
+
+@dataclass(frozen=True)
+class ObjectiveReport:
+    """An objective's weighted progress and its key results, in their declared order."""
+
+    progress: Decimal
+    key_results: tuple[KrReport, ...]
+
+
+def objective_report(key_results: Sequence[KeyResult], values: Mapping[str, Decimal],
+                     confidences: Mapping[str, int] | None = None) -> ObjectiveReport:
+    """Each KR's progress and latest confidence, and the objective's Σ(wᵢ/Σw)·pᵢ (see `objective_progress`)."""
+    conf = confidences or {}
+    unknown = set(conf) - {kr.kr_id for kr in key_results}
+    if unknown:
+        raise ValidationError(f"confidences given for unknown key results: {sorted(unknown)}")
+    total = objective_progress(key_results, values)
+    rows = []
+    for kr in key_results:
+        value = values.get(kr.kr_id)
+        shown = kr.baseline if value is None else Decimal(value)
+        rows.append(KrReport(kr.kr_id, kr.title, kr.weight, value, kr_progress(kr, shown), kr_zone(kr, shown),
+                             conf.get(kr.kr_id)))
+    return ObjectiveReport(total, tuple(rows))

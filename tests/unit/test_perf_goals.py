@@ -136,3 +136,38 @@ def test_goals_group_by_bsc_perspective():
     b = g.Goal("m", "emp", "Train two juniors", g.GoalKind.MBO, Q1, perspective=g.BscPerspective.LEARNING_GROWTH)
     groups = g.by_perspective([a, b])
     assert groups[g.BscPerspective.FINANCIAL] == (a,) and groups[g.BscPerspective.LEARNING_GROWTH] == (b,)
+
+
+def test_an_mbo_goal_needs_a_completion_criterion():
+    with pytest.raises(ValidationError, match="MBO goal m needs a completion criterion"):
+        g.new_mbo_goal("m", "emp", "Open the Hangzhou store", Q1, "  ")
+
+
+def test_an_mbo_goal_without_a_criterion_cannot_be_sent():
+    bare = g.Goal("m", "emp", "Open the Hangzhou store", g.GoalKind.MBO, Q1)
+    with pytest.raises(ValidationError, match="completion criterion before it is sent"):
+        g.send_for_confirmation(bare, "mgr", NOW)
+
+
+def test_an_mbo_goal_may_carry_a_numeric_target_that_can_be_adjusted():
+    mbo = g.new_mbo_goal("m", "emp", "Hire", Q1, "5 hires signed", target=D(5), created_by="mgr")
+    mbo, _ = g.confirm(g.send_for_confirmation(mbo, "mgr", NOW)[0], "emp", NOW)
+    adjusted, _ = g.request_adjustment(mbo, "emp", NOW, D(4), date(2026, 3, 1), "budget cut")
+    assert adjusted.pending_adjustment is not None and adjusted.criteria == "5 hires signed"
+
+
+def test_a_due_day_outside_the_period_is_refused():
+    with pytest.raises(ValidationError, match="due day 2026-04-01 lies outside the period 2026-01-01..2026-03-31"):
+        g.new_mbo_goal("m", "emp", "Hire", Q1, "5 hires", due=date(2026, 4, 1))
+
+
+def test_an_okr_goal_is_created_with_its_key_results():
+    krs = (KeyResult("k1", "NPS", D(50), D(85)), KeyResult("k2", "Churn", D(5), D(3)))
+    okr = g.new_okr_goal("o", "emp", "Delight", Q1, krs, weight=D(40))
+    assert (okr.kind, okr.key_results, okr.weight, okr.status) == (g.GoalKind.OKR, krs, D(40), g.GoalStatus.DRAFT)
+
+
+def test_an_okr_goal_with_duplicate_key_result_ids_is_refused():
+    krs = (KeyResult("k1", "NPS", D(50), D(85)), KeyResult("k1", "Churn", D(5), D(3)))
+    with pytest.raises(ValidationError, match="duplicate key result ids: \\['k1'\\]"):
+        g.new_okr_goal("o", "emp", "Delight", Q1, krs)

@@ -4,7 +4,7 @@ import pytest
 
 from dingperf.perf.errors import ValidationError
 from dingperf.perf.goal_versions import Direction
-from dingperf.perf.okr import KeyResult, KrZone, kr_progress, kr_zone, objective_progress
+from dingperf.perf.okr import KeyResult, KrZone, kr_progress, kr_zone, objective_progress, objective_report
 
 D = Decimal
 
@@ -49,3 +49,16 @@ def test_objective_progress_is_weighted_and_missing_values_count_as_baseline():
 def test_objective_progress_rejects_values_for_unknown_key_results():
     with pytest.raises(ValidationError, match="unknown"):
         objective_progress([KeyResult("a", "a", D(0), D(10))], {"zz": D(1)})
+
+
+def test_the_objective_report_gives_each_key_result_its_progress_zone_and_confidence():
+    krs = (KeyResult("a", "NPS", D(40), D(60), D(70)), KeyResult("b", "Churn", D(5), D(3), weight=D(3)))
+    report = objective_report(krs, {"a": D(70)}, {"a": 9, "b": 4})
+    assert [(r.kr_id, r.value, r.progress, r.zone, r.confidence) for r in report.key_results] == [
+        ("a", D(70), D("1.5"), KrZone.STRETCH, 9), ("b", None, D(0), KrZone.FAIL, 4)]
+    assert report.progress == D("0.375")  # (1×1.5 + 3×0) / 4
+
+
+def test_the_objective_report_rejects_confidences_for_unknown_key_results():
+    with pytest.raises(ValidationError, match="confidences given for unknown key results: \\['z'\\]"):
+        objective_report((KeyResult("a", "NPS", D(40), D(60)),), {}, {"z": 5})
