@@ -113,7 +113,7 @@ def setup(url: str, n: int, seed: int) -> None:
                                   {c: int(ratings[i, r, k]) for k, c in enumerate(VALUES)})
 
     record_inputs(store, CORP, CYCLE, values(), actor="bench", now=NOW)
-    record_ratings(store, CORP, CYCLE, rated(), now=NOW)
+    record_ratings(store, CORP, CYCLE, rated(), now=NOW, actor="bench", trusted_import=True)  # synthetic raters
     store.dispose()
 
 

@@ -3,7 +3,7 @@ bulk, and load them back per range of employees as ScoreInputs for the scorer.""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
@@ -15,6 +15,7 @@ from dingperf.perf.errors import ValidationError
 from dingperf.perf.explanation import SourceRef
 from dingperf.perf.scoring import Measurement, RaterScores, ScoreInput
 from dingperf.services.cycles import get_cycle
+from dingperf.services.rating_standing import rating_standing
 from dingperf.store.engine import Store
 from dingperf.store.perf_repositories import (
     INPUTS,
@@ -149,24 +150,78 @@ def record_inputs(store: Store, corp_id: str, cycle_id: str, values: Iterable[In
 
 
 def record_ratings(store: Store, corp_id: str, cycle_id: str, entries: Iterable[RatingEntry], *,
-                   now: datetime | None = None, batch_size: int = 10_000) -> int:
-    """Insert or replace rater scores in bulk, one row per (employee, rater, section)."""
+                   now: datetime | None = None, batch_size: int = 10_000, actor: str = "system",
+                   hr_override: bool = False, trusted_import: bool = False) -> int:
+    """Insert or replace rater scores, one row per (employee, rater, section): all of them or, on any refusal,
+    none (one transaction).
+
+    Who may rate (services/rating_standing.py): a self review only by the reviewee; a manager review only by
+    the reviewee's manager (set on the participant, else synced), unless HR passes `hr_override` (audited);
+    peer, subordinate and cross-department reviews only by an approved nominee — whenever the cycle requires
+    nominations, which by default it does as soon as it weights one of those groups. An HR director expects
+    a 360 score to come from someone the manager approved, and a manager score from the manager; cycles that
+    weight only self and manager (the starter library's default) keep accepting a manager review when no
+    manager is recorded, and HR can switch the requirement on or off per cycle (nominations.set_review_rules).
+
+    `trusted_import=True` skips the standing checks for bulk loads of already-vetted data (migrations,
+    bench/score_cycle.py); it writes in batches of `batch_size`, each its own transaction, and is audited.
+    """
     known = _Codes.of(store, corp_id, cycle_id)
     now = now or utcnow()
     cols = ("corp_id", "cycle_id", "userid", "rater_id", "section", "rater_group", "ratings", "submitted_at")
     with store.session() as s:
         b = Binder(s.connection())
     sql, at = upsert_sql(RATINGS, cols, cols[:5], b.placeholder), b.time(now)
-    count = 0
-    batch: list[tuple[object, ...]] = []
-    for e in entries:
-        known.check_rating(e)
-        ratings = {code: _text(r, f"rating of {code} by {e.rater_id}") for code, r in e.ratings.items()}
-        batch.append((corp_id, cycle_id, e.userid, e.rater_id, e.section, e.group, dumps(ratings), at))
-        if len(batch) >= batch_size:
+
+    def rows(check: Callable[[RatingEntry], None]) -> Iterator[tuple[object, ...]]:
+        for e in entries:
+            known.check_rating(e)
+            check(e)
+            ratings = {code: _text(r, f"rating of {code} by {e.rater_id}") for code, r in e.ratings.items()}
+            yield (corp_id, cycle_id, e.userid, e.rater_id, e.section, e.group, dumps(ratings), at)
+
+    if trusted_import:
+        count = 0
+        for batch in _batches(rows(lambda e: None), batch_size):
             count += _flush(store, sql, batch)
+        with store.session() as s:
+            append_audit(session=s, corp_id=corp_id, actor=actor, action="ratings.import_trusted",
+                         subject=f"cycle:{cycle_id}", after={"rows": count}, at=now)
+        return count
+    if hr_override and actor == "system":
+        raise ValidationError("an HR override must name the HR user who made it: pass actor=<their userid>")
+    standing = rating_standing(store, corp_id, cycle_id)  # once per call: never a read per row
+    overridden: list[str] = []
+
+    def check(e: RatingEntry) -> None:
+        problem = standing.problem(e.userid, e.rater_id, e.group, hr_override=hr_override)
+        if problem is not None:
+            raise ValidationError(f"{problem}; nothing was recorded")
+        if hr_override and e.group == "manager" and not standing.is_manager(e.userid, e.rater_id):
+            overridden.append(f"{e.userid}<-{e.rater_id}")
+
+    count = 0
+    with store.session() as s:
+        conn = s.connection()
+        for batch in _batches(rows(check), batch_size):
+            executemany(conn, sql, batch)
+            count += len(batch)
+        if overridden:
+            append_audit(session=s, corp_id=corp_id, actor=actor, action="ratings.hr_override",
+                         subject=f"cycle:{cycle_id}", after={"rows": len(overridden), "ratings": overridden[:50]},
+                         at=now)
+    return count
+
+
+def _batches(rows: Iterable[tuple[object, ...]], size: int) -> Iterator[list[tuple[object, ...]]]:
+    batch: list[tuple[object, ...]] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= size:
+            yield batch
             batch = []
-    return count + _flush(store, sql, batch)
+    if batch:
+        yield batch
 
 
 def _flush(store: Store, sql: str, batch: Sequence[tuple[object, ...]]) -> int:
