@@ -6,6 +6,11 @@ A crash between DingTalk's answer and `mark sent` makes the row due again when t
 resend is harmless because a work notification with identical content reaches a person at most once a
 day (DingTalk drops the duplicate) and a card's outTrackId is the idempotency key (a second create is
 refused as already existing, which we count as sent).
+
+Work notifications are paced by recipients per minute: DingTalk accepts a send beyond its per-minute limit
+and silently drops the extra recipients (DINGTALK.md §6.1), so a 100,000-person phase notice fired at once
+would mostly be lost. The sender reads what it sent in the last minute from the outbox itself (so a restart
+keeps the pace) and holds back a message that would not fit until the window has room.
 """
 
 from __future__ import annotations
@@ -22,9 +27,11 @@ from dingperf.events.retry import RetryPolicy
 from dingperf.store.engine import Store
 from dingperf.store.repositories.outbox import (
     claim_outbox_batch,
+    defer_outbox,
     enqueue_outbox,
     mark_outbox_failed,
     mark_outbox_sent,
+    sent_payloads_since,
 )
 from dingperf.store.types import utcnow
 
@@ -32,6 +39,10 @@ log = logging.getLogger(__name__)
 
 WORK_NOTICE = "work_notice"
 QUOTA_RETRY = timedelta(hours=6)  # the monthly quota does not come back sooner; keep the row, try later
+# DingTalk documents 5000 recipients per minute for work notifications, and also (error 41047) 1500
+# person-times per minute for a corp's OA messages; until one is confirmed we pace at the lower.
+NOTICE_RECIPIENTS_PER_MINUTE = 1500
+MINUTE = timedelta(minutes=1)
 
 
 @dataclass
@@ -40,6 +51,7 @@ class SendReport:
     sent: int = 0
     retried: int = 0
     parked: int = 0
+    deferred: int = 0  # held back by pacing; due again when the minute has room
 
 
 def queue_work_notice(store: Store, corp_id: str, *, key: str, userids: Sequence[str], msg: dict[str, Any],
@@ -58,20 +70,52 @@ def _send(client: Any, kind: str, payload: dict[str, Any]) -> dict[str, Any]:
     raise ValueError(f"outbox kind {kind!r} has no sender; known: {WORK_NOTICE}")
 
 
+class NoticePace:
+    """Recipients of work notifications sent in the rolling minute, read from the outbox."""
+
+    def __init__(self, store: Store, now: datetime, per_minute: int) -> None:
+        with store.session() as s:
+            self.sent = sent_payloads_since(session=s, kind=WORK_NOTICE, since=now - MINUTE)
+        self.per_minute, self.now = per_minute, now
+        self.room = per_minute - sum(len(p.get("userids", ())) for _, p in self.sent)
+
+    def fits(self, recipients: int) -> bool:
+        """True when `recipients` more fit in this minute (a message larger than the whole budget goes out
+        alone, in an empty minute, rather than never)."""
+        return recipients <= self.room or (self.room == self.per_minute and not self.sent)
+
+    def take(self, recipients: int) -> None:
+        self.room -= recipients
+
+    def next_room_at(self) -> datetime:
+        """When the oldest send of the window leaves it."""
+        return (self.sent[0][0] + MINUTE) if self.sent else self.now + MINUTE
+
+
 def send_due(store: Store, client: Any, *, limit: int = 20, now: datetime | None = None,
-             retry: RetryPolicy | None = None, rng: random.Random | None = None) -> SendReport:
-    """Send up to `limit` due messages; failures are retried with backoff or parked when hopeless."""
+             retry: RetryPolicy | None = None, rng: random.Random | None = None,
+             notice_recipients_per_minute: int = NOTICE_RECIPIENTS_PER_MINUTE) -> SendReport:
+    """Send up to `limit` due messages; failures are retried with backoff or parked when hopeless; work
+    notifications beyond the per-minute recipient pace wait for the next window (not a failure)."""
     retry = retry or RetryPolicy()
     report = SendReport()
+    at = now or utcnow()
     with store.session() as s:
         batch = [(m.id, m.kind, dict(m.payload), m.attempts, m.lease_until, m.idempotency_key)
-                 for m in claim_outbox_batch(session=s, now=now or utcnow(), limit=limit)]
+                 for m in claim_outbox_batch(session=s, now=at, limit=limit)]
     report.claimed = len(batch)
+    pace = NoticePace(store, at, notice_recipients_per_minute) if batch else None
     for outbox_id, kind, payload, attempts, lease, key in batch:
+        recipients = len(payload.get("userids", ())) if kind == WORK_NOTICE else 0
+        if pace is not None and recipients and not pace.fits(recipients):
+            with store.session() as s:
+                defer_outbox(session=s, outbox_id=outbox_id, until=pace.next_room_at(), attempts=attempts - 1,
+                             lease_until=lease)
+            report.deferred += 1
+            continue
         try:
             ids = _send(client, kind, payload)
         except (DingTalkError, ValueError) as exc:
-            at = now or utcnow()
             if isinstance(exc, QuotaExhausted):
                 retry_at: datetime | None = at + QUOTA_RETRY
             elif isinstance(exc, (Permanent, ValueError)) or retry.should_park(attempts):
@@ -88,6 +132,8 @@ def send_due(store: Store, client: Any, *, limit: int = 20, now: datetime | None
                 report.retried += 1
             continue
         with store.session() as s:
-            mark_outbox_sent(session=s, outbox_id=outbox_id, dingtalk_ids=ids, lease_until=lease)
+            mark_outbox_sent(session=s, outbox_id=outbox_id, dingtalk_ids=ids, now=at, lease_until=lease)
+        if pace is not None:
+            pace.take(recipients)
         report.sent += 1
     return report

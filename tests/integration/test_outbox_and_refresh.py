@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import requests
@@ -98,3 +98,21 @@ def test_signed_off_results_are_frozen_and_reported_for_hr(collect_cycle: Store)
                                  check_type="OnDuty", time_result="Normal", source_type="APPROVE")])
     report = refresh_from_sources(collect_cycle, CORP, CYCLE, [LATE, REVENUE], now=NOW)
     assert report.frozen == ("u-late",) and report.notified == ()
+
+
+def test_work_notices_are_paced_by_recipients_per_minute_and_none_is_lost(company_sandbox: Any, store: Store) -> None:
+    corp = company_sandbox.state.app.corp_id
+    people = company_sandbox.state.directory.active_userids()[:30]
+    for i in range(3):
+        queue_work_notice(store, corp, key=f"pace-{i}", userids=people[i * 10:(i + 1) * 10],
+                          msg=text_msg(f"提醒 第 {i} 批"), now=NOW)
+    client = _client(company_sandbox, store)
+    first = send_due(store, client, now=NOW, notice_recipients_per_minute=25)
+    assert (first.sent, first.deferred) == (2, 1)  # 20 recipients fit, the third ten would not
+    assert send_due(store, client, now=NOW + timedelta(seconds=30), notice_recipients_per_minute=25).claimed == 0
+    later = send_due(store, client, now=NOW + timedelta(seconds=61), notice_recipients_per_minute=25)
+    assert (later.sent, later.deferred) == (1, 0)
+    with store.session() as s:
+        row = get_outbox_message(session=s, corp_id=corp, idempotency_key="pace-2")
+        assert row.attempts == 1  # being held back by pacing is not a failed attempt
+    assert all(_inbox_of(company_sandbox, userid) for userid in people)

@@ -52,6 +52,24 @@ def mark_outbox_failed(*, session: Session, outbox_id: int, error: str, retry_at
     return status
 
 
+def defer_outbox(*, session: Session, outbox_id: int, until: datetime, attempts: int,
+                 lease_until: datetime | None = None) -> None:
+    """Put a claimed message back, due at `until`, as if it had not been tried (`attempts` = the count before the
+    claim): for a send held back by our own pacing, which is not a failure. Fenced like mark_outbox_sent."""
+    finish(session, OutboxMessage, outbox_id, working=OutboxStatus.SENDING, lease_until=lease_until,
+           values={"status": OutboxStatus.PENDING.value, "next_attempt_at": until, "lease_until": None,
+                   "attempts": attempts})
+
+
+def sent_payloads_since(*, session: Session, kind: str, since: datetime) -> list[tuple[datetime, dict[str, Any]]]:
+    """(sent_at, payload) of messages of `kind` sent at or after `since`, oldest first (for pacing)."""
+    stmt = (select(OutboxMessage.sent_at, OutboxMessage.payload)
+            .where(OutboxMessage.kind == kind, OutboxMessage.status == OutboxStatus.SENT.value,
+                   col(OutboxMessage.sent_at) >= since)
+            .order_by(col(OutboxMessage.sent_at)))
+    return [(at, dict(payload)) for at, payload in session.exec(stmt).all() if at is not None]
+
+
 def get_outbox_message(*, session: Session, corp_id: str, idempotency_key: str) -> OutboxMessage:
     """The queued message, or NotFound."""
     stmt = select(OutboxMessage).where(OutboxMessage.corp_id == corp_id,

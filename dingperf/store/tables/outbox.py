@@ -26,6 +26,7 @@ class OutboxMessage(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("corp_id", "idempotency_key"),
         Index("ix_outbox_status_next", "status", "next_attempt_at"),
+        Index("ix_outbox_kind_sent", "kind", "sent_at"),  # pacing reads what was sent in the last minute
     )
 
     id: int | None = Field(default=None, primary_key=True)
