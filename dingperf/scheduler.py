@@ -72,8 +72,10 @@ class SchedulerRole:
 
     def send_outbox(self) -> None:
         """Send what is due in the outbox (notifications, cards), under the client's rate limits."""
-        while send_due(self.store, self.client, limit=50).claimed == 50:
-            pass  # a full batch: there may be more due right now
+        while True:
+            report = send_due(self.store, self.client, limit=50)
+            if report.claimed < 50 or report.deferred:
+                break  # nothing more due now, or the notice pace is used up for this minute
 
     def nightly(self) -> None:
         """Reconcile with DingTalk: catches whatever events were missed."""
