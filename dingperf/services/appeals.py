@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -19,6 +19,7 @@ from dingperf.perf.cycles import Phase
 from dingperf.perf.errors import ValidationError
 from dingperf.perf.grades import GradeScale
 from dingperf.perf.phases import require_phase
+from dingperf.services import appeal_notices as notices
 from dingperf.services.cycles import _row as _cycle_row
 from dingperf.services.cycles import get_cycle
 from dingperf.services.phases import pure_cycle
@@ -73,8 +74,10 @@ def _load(s: Session, corp_id: str, appeal_id: str) -> PerfAppeal:
 
 
 def file_appeal(store: Store, corp_id: str, cycle_id: str, userid: str, target: AppealTarget, statement: str, *,
-                appeal_id: str | None = None, now: datetime | None = None) -> Appeal:
-    """The employee contests part of their scored result, inside the cycle's appeal window."""
+                appeal_id: str | None = None, now: datetime | None = None, hr_userids: Sequence[str] = (),
+                public_url: str = "") -> Appeal:
+    """The employee contests part of their scored result, inside the cycle's appeal window; HR (else the
+    employee's manager) is told to assign a handler."""
     now = now or utcnow()
     with store.session() as s:
         window = _window(s, corp_id, cycle_id, now)
@@ -92,40 +95,49 @@ def file_appeal(store: Store, corp_id: str, cycle_id: str, userid: str, target: 
                          updated_at=now)
         s.add(row)
         _audit(s, corp_id, appeal, audit, target=f"{target.subject.value}:{target.ref}")
+        notices.queue_filed_in(s, corp_id, appeal, hr_userids=hr_userids, now=now, public_url=public_url)
         return appeal
 
 
 def _step(store: Store, corp_id: str, appeal_id: str, now: datetime,
-          move: Callable[[Session, Appeal], tuple[Appeal, AuditRecord]]) -> Appeal:
+          move: Callable[[Session, Appeal], tuple[Appeal, AuditRecord]],
+          notify: Callable[[Session, Appeal, Appeal], object]) -> Appeal:
     with store.session() as s:
         row = _load(s, corp_id, appeal_id)
-        new, audit = move(s, _appeal(row))
+        old = _appeal(row)
+        new, audit = move(s, old)
         _write(row, new, now)
         s.add(row)
         _audit(s, corp_id, new, audit)
+        notify(s, old, new)  # the notice commits with the step, or not at all
         return new
 
 
 def assign_appeal(store: Store, corp_id: str, appeal_id: str, *, handler: str, deadline: datetime, actor: str,
-                  now: datetime | None = None) -> Appeal:
-    """Give the appeal a handler (never the appellant) and a handling deadline."""
+                  now: datetime | None = None, public_url: str = "") -> Appeal:
+    """Give the appeal a handler (never the appellant) and a handling deadline; the handler is told."""
     at = now or utcnow()
-    return _step(store, corp_id, appeal_id, at, lambda s, a: rules.assign(a, handler, deadline, actor, at))
+    return _step(store, corp_id, appeal_id, at, lambda s, a: rules.assign(a, handler, deadline, actor, at),
+                 lambda s, _, new: notices.queue_assigned_in(s, corp_id, new, now=at, public_url=public_url))
 
 
 def reject_appeal(store: Store, corp_id: str, appeal_id: str, *, reason: str, actor: str,
-                  now: datetime | None = None) -> Appeal:
-    """The handler rejects with a reason the appellant reads; the score stays."""
+                  now: datetime | None = None, public_url: str = "") -> Appeal:
+    """The handler rejects with a reason the appellant reads (they are told); the score stays."""
     at = now or utcnow()
-    return _step(store, corp_id, appeal_id, at, lambda s, a: rules.reject(a, actor, at, reason))
+    return _step(store, corp_id, appeal_id, at, lambda s, a: rules.reject(a, actor, at, reason),
+                 lambda s, _, new: notices.queue_decided_in(s, corp_id, new, now=at, public_url=public_url))
 
 
 def reopen_appeal(store: Store, corp_id: str, appeal_id: str, *, reason: str, actor: str,
-                  now: datetime | None = None) -> Appeal:
-    """The appellant re-opens a decided appeal once, while the appeal window is still open."""
+                  now: datetime | None = None, public_url: str = "") -> Appeal:
+    """The appellant re-opens a decided appeal once, while the appeal window is still open; the handler who
+    decided it is told."""
     at = now or utcnow()
     return _step(store, corp_id, appeal_id, at,
-                 lambda s, a: rules.reopen(a, actor, at, reason, _window(s, corp_id, a.cycle_id, at)))
+                 lambda s, a: rules.reopen(a, actor, at, reason, _window(s, corp_id, a.cycle_id, at)),
+                 lambda s, old, new: notices.queue_reopened_in(s, corp_id, new, previous_handler=old.handler,
+                                                               reason=reason, now=at, public_url=public_url))
 
 
 def _scale(store: Store, corp_id: str, cycle_id: str) -> GradeScale:
@@ -135,7 +147,8 @@ def _scale(store: Store, corp_id: str, cycle_id: str) -> GradeScale:
 
 
 def accept_appeal(store: Store, corp_id: str, appeal_id: str, *, new_score: Decimal, reason: str, actor: str,
-                  quotas: Mapping[str, int] | None = None, now: datetime | None = None) -> Appeal:
+                  quotas: Mapping[str, int] | None = None, now: datetime | None = None,
+                  public_url: str = "") -> Appeal:
     """The handler accepts: the result's final total and grade become the new score, with the reason, and the
     returned appeal's `quota_impact` says whether the new grade breaks the calibrated quota. Without explicit
     `quotas` the calibrated distribution itself is the quota (each grade keeps the seats it holds now), the
@@ -171,6 +184,7 @@ def accept_appeal(store: Store, corp_id: str, appeal_id: str, *, new_score: Deci
         _write(row, new, at)
         s.add(row)
         _audit(s, corp_id, new, audit, new_score=str(score), breaks_quota=impact.breaks_quota)
+        notices.queue_decided_in(s, corp_id, new, grade=impact.grade_after, now=at, public_url=public_url)
         return new
 
 
