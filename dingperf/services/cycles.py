@@ -15,6 +15,7 @@ from dingperf.perf.grades import GradeScale
 from dingperf.perf.periods import CycleKind
 from dingperf.perf.raters import RaterConfig
 from dingperf.perf.templates import TemplateRef
+from dingperf.services.participant_refresh import refresh_participants
 from dingperf.services.templates import get_template
 from dingperf.store.engine import NotFound, Store
 from dingperf.store.perf_repositories import PARTICIPANTS, Binder, executemany, upsert_sql
@@ -134,13 +135,7 @@ def _write_participants(store: Store, corp_id: str, cycle_id: str, batch: list[P
 
 
 def lock_cycle(store: Store, corp_id: str, cycle_id: str, *, actor: str, now: datetime | None = None) -> CycleRecord:
-    """Freeze the participant list (dynamic groups stop being re-evaluated); audited."""
-    now = now or utcnow()
-    with store.session() as s:
-        row = _row(s, corp_id, cycle_id)
-        if row.locked_at is None:
-            row.locked_at = row.updated_at = now
-            s.add(row)
-            append_audit(session=s, corp_id=corp_id, actor=actor, action="cycle.lock", subject=f"cycle:{cycle_id}",
-                         at=now)
-        return _record(row)
+    """Re-evaluate the participant groups one last time, then freeze the list in the same transaction;
+    audited (`cycle.participants_refresh`, `cycle.lock`). Locking a locked cycle changes nothing."""
+    refresh_participants(store, corp_id, cycle_id, now=now or utcnow(), actor=actor, lock=True)
+    return get_cycle(store, corp_id, cycle_id)
