@@ -20,6 +20,7 @@ from dingperf.perf.errors import ValidationError
 from dingperf.perf.grades import GradeScale
 from dingperf.perf.phases import require_phase
 from dingperf.services import appeal_notices as notices
+from dingperf.services.calibration_board import group_seats_in
 from dingperf.services.cycles import _row as _cycle_row
 from dingperf.services.cycles import get_cycle
 from dingperf.services.phases import pure_cycle
@@ -150,9 +151,10 @@ def accept_appeal(store: Store, corp_id: str, appeal_id: str, *, new_score: Deci
                   quotas: Mapping[str, int] | None = None, now: datetime | None = None,
                   public_url: str = "") -> Appeal:
     """The handler accepts: the result's final total and grade become the new score, with the reason, and the
-    returned appeal's `quota_impact` says whether the new grade breaks the calibrated quota. Without explicit
-    `quotas` the calibrated distribution itself is the quota (each grade keeps the seats it holds now), the
-    whole cycle counting as one calibration group. Released results change too (that is what appeals are for)
+    returned appeal's `quota_impact` says whether the new grade breaks the calibrated quota. The check counts the
+    employee's calibration group (the whole cycle when it declares none); without explicit `quotas` the seats
+    are the group's forced shares, else the calibrated distribution itself (each grade keeps the seats it holds
+    now). Released results change too (that is what appeals are for)
     and the employee's acknowledgement is cleared so they sign the changed result again."""
     at = now or utcnow()
     score = Decimal(new_score)
@@ -165,8 +167,9 @@ def accept_appeal(store: Store, corp_id: str, appeal_id: str, *, new_score: Deci
         results = s.exec(select(PerfResult).where(PerfResult.corp_id == corp_id, PerfResult.cycle_id ==
                                                   current.cycle_id, col(PerfResult.status) == "scored")).all()
         grades = {r.userid: str(_stored(r).final_grade) for r in results}
+        grades, group_seats = group_seats_in(s, corp_id, current.cycle_id, current.userid, grades) or (grades, None)
         held = Counter(grades.values())
-        seats = dict(quotas) if quotas is not None else {g: held.get(g, 0) for g in scale.grades}
+        seats = dict(quotas) if quotas is not None else group_seats or {g: held.get(g, 0) for g in scale.grades}
         impact = rules.quota_impact(grades, seats, current.userid, scale.grade_for(score))
         new, audit = rules.accept(current, actor, at, score, reason, impact)
         result = _result_row(s, corp_id, current.cycle_id, current.userid)
