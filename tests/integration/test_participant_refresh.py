@@ -12,6 +12,7 @@ from sqlmodel import select
 from dingperf.perf.errors import ValidationError
 from dingperf.perf.library import load_template
 from dingperf.services.cycles import add_participants, create_cycle, lock_cycle
+from dingperf.services.documents import document_history
 from dingperf.services.employee_profiles import set_job_levels
 from dingperf.services.participant_groups import remove_group, save_group, set_exclusions
 from dingperf.services.participant_refresh import (
@@ -157,6 +158,16 @@ def test_setting_an_unchanged_job_level_writes_nothing(org: Store) -> None:
     assert set_job_levels(org, CORP, {"bob": 7, "ann": None}, actor="hr", now=NOW) == 0
     with pytest.raises(ValidationError, match="job level of bob"):
         set_job_levels(org, CORP, {"bob": -1}, actor="hr", now=NOW)
+
+
+def test_a_job_level_change_is_a_new_profile_revision_with_an_audit_entry(org: Store) -> None:
+    set_job_levels(org, CORP, {"bob": 7}, actor="hr", now=NOW)
+    set_job_levels(org, CORP, {"bob": 8}, actor="hr", reason="promoted", now=NOW)
+    assert [(d.revision, d.body) for d in document_history(org, CORP, "employee_profile", "bob")] == [
+        (1, {"job_level": 7}), (2, {"job_level": 8})]
+    with org.session() as s:
+        entry = list_audit(session=s, corp_id=CORP, subject="employee_profile:bob")[-1]
+    assert (entry.action, entry.before, entry.reason) == ("employee_profile.set_job_level", {"job_level": 7}, "promoted")
 
 
 def test_virtual_group_members_join_and_exclusions_keep_people_out(org: Store) -> None:
