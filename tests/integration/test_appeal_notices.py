@@ -8,35 +8,17 @@ from decimal import Decimal
 
 import pytest
 
-from dingperf.perf.appeals import AppealSubject, AppealTarget
-from dingperf.perf.cycles import Phase
 from dingperf.perf.errors import ValidationError
-from dingperf.services.appeals import accept_appeal, assign_appeal, file_appeal, reject_appeal, reopen_appeal
-from dingperf.services.collect import collect_inputs
-from dingperf.services.phases import override_phase
-from dingperf.services.results import release_results
-from dingperf.services.scoring_service import score_cycle
+from dingperf.services.appeals import accept_appeal, assign_appeal, reject_appeal, reopen_appeal
 from dingperf.store.engine import Store
 from dingperf.store.repositories import list_outbox_messages
-from dingperf.store.repositories.org import upsert_employees
-from dingperf.store.tables.org import EmployeeBase
-from tests.integration.collect_kit import CORP, CYCLE, LATE, NOW, REVENUE
-
-TOTAL = AppealTarget(AppealSubject.TOTAL)
-DUE = NOW + timedelta(days=7)  # 2026-12-09 10:00 in Shanghai
+from tests.integration.appeal_kit import DUE, file_ap1, in_review, prepare_appeal_cycle
+from tests.integration.collect_kit import CORP, NOW
 
 
 @pytest.fixture
 def appeal_cycle(collect_cycle: Store) -> Store:
-    """Both reps scored 90 and released, the cycle in its appeal window; u-late's manager is boss-late."""
-    collect_inputs(collect_cycle, CORP, CYCLE, [LATE, REVENUE])
-    score_cycle(collect_cycle, CORP, CYCLE, now=NOW)
-    override_phase(collect_cycle, CORP, CYCLE, Phase.APPEAL_WINDOW, actor="admin", reason="test", now=NOW)
-    release_results(collect_cycle, CORP, CYCLE, by="hr", now=NOW)
-    with collect_cycle.session() as s:
-        upsert_employees(session=s, corp_id=CORP, now=NOW, employees=[
-            EmployeeBase(userid="u-late", name="迟到", manager_userid="boss-late")])
-    return collect_cycle
+    return prepare_appeal_cycle(collect_cycle)
 
 
 def _appeal_notices(store: Store) -> dict[str, tuple[list[str], str]]:
@@ -46,52 +28,41 @@ def _appeal_notices(store: Store) -> dict[str, tuple[list[str], str]]:
             if m.idempotency_key.startswith("appeal:")}
 
 
-def _file(store: Store, **kw: object) -> str:
-    return file_appeal(store, CORP, CYCLE, "u-late", TOTAL, "6号的补卡审批晚了", appeal_id="ap-1", now=NOW,
-                       **kw).appeal_id  # type: ignore[arg-type]
-
-
-def _in_review(store: Store) -> str:
-    appeal_id = _file(store, hr_userids=("hr-1",))
-    assign_appeal(store, CORP, appeal_id, handler="hrbp", deadline=DUE, actor="hr-1", now=NOW)
-    return appeal_id
-
-
 def test_a_filed_appeal_tells_hr_to_assign_a_handler(appeal_cycle: Store) -> None:
-    _file(appeal_cycle, hr_userids=("hr-2", "hr-1"))
+    file_ap1(appeal_cycle, hr_userids=("hr-2", "hr-1"))
     (key, (people, text)), = _appeal_notices(appeal_cycle).items()
     assert (key, people) == ("appeal:ap-1:filed:0:0", ["hr-1", "hr-2"])
     assert "u-late" in text and "6号的补卡审批晚了" in text and "指定处理人" in text
 
 
 def test_without_hr_userids_a_filed_appeal_goes_to_the_employees_manager(appeal_cycle: Store) -> None:
-    _file(appeal_cycle)
+    file_ap1(appeal_cycle)
     assert _appeal_notices(appeal_cycle)["appeal:ap-1:filed:0:0"][0] == ["boss-late"]
 
 
 def test_an_assigned_appeal_tells_the_handler_the_deadline_in_the_cycle_timezone(appeal_cycle: Store) -> None:
-    _in_review(appeal_cycle)
+    in_review(appeal_cycle)
     (key, (people, text)), = [(k, v) for k, v in _appeal_notices(appeal_cycle).items() if ":assigned:" in k]
     assert key.startswith("appeal:ap-1:assigned:0:") and people == ["hrbp"]
     assert "2026-12-09 10:00（Asia/Shanghai）" in text
 
 
 def test_an_accepted_appeal_tells_the_employee_the_new_score_and_grade(appeal_cycle: Store) -> None:
-    appeal_id = _in_review(appeal_cycle)
+    appeal_id = in_review(appeal_cycle)
     accept_appeal(appeal_cycle, CORP, appeal_id, new_score=Decimal(100), reason="补卡已批准", actor="hrbp", now=NOW)
     people, text = _appeal_notices(appeal_cycle)["appeal:ap-1:accepted:0:0"]
     assert people == ["u-late"] and "→ **100**，等级：**A**" in text and "补卡已批准" in text
 
 
 def test_a_rejected_appeal_tells_the_employee_the_reason(appeal_cycle: Store) -> None:
-    appeal_id = _in_review(appeal_cycle)
+    appeal_id = in_review(appeal_cycle)
     reject_appeal(appeal_cycle, CORP, appeal_id, reason="打卡确实迟到", actor="hrbp", now=NOW)
     people, text = _appeal_notices(appeal_cycle)["appeal:ap-1:rejected:0:0"]
     assert people == ["u-late"] and "打卡确实迟到" in text and "重新提起一次" in text
 
 
 def test_a_refused_decision_queues_nothing(appeal_cycle: Store) -> None:
-    appeal_id = _in_review(appeal_cycle)
+    appeal_id = in_review(appeal_cycle)
     before = _appeal_notices(appeal_cycle)
     with pytest.raises(ValidationError, match="only the handler"):
         reject_appeal(appeal_cycle, CORP, appeal_id, reason="不是我处理", actor="someone-else", now=NOW)
@@ -99,7 +70,7 @@ def test_a_refused_decision_queues_nothing(appeal_cycle: Store) -> None:
 
 
 def test_a_reopened_appeal_tells_the_handler_who_decided_and_the_next_round_is_told_again(appeal_cycle: Store) -> None:
-    appeal_id = _in_review(appeal_cycle)
+    appeal_id = in_review(appeal_cycle)
     reject_appeal(appeal_cycle, CORP, appeal_id, reason="打卡确实迟到", actor="hrbp", now=NOW)
     reopen_appeal(appeal_cycle, CORP, appeal_id, reason="审批记录附上了", actor="u-late", now=NOW + timedelta(hours=1))
     assign_appeal(appeal_cycle, CORP, appeal_id, handler="hrbp", deadline=DUE, actor="hr-1", now=NOW + timedelta(hours=2))
