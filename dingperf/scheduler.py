@@ -23,16 +23,19 @@ from dingperf.events.inbox_store import SqlInbox
 from dingperf.events.leader import LeaderLock
 from dingperf.events.worker import InboxWorker, WorkerSettings
 from dingperf.services.client_factory import build_client
+from dingperf.services.improvement_plans import remind_overdue_plans
 from dingperf.services.outbox_sender import send_due
 from dingperf.services.reconcile import reconcile
 from dingperf.settings import Settings
 from dingperf.store.engine import Store
+from dingperf.store.types import utcnow
 
 log = logging.getLogger(__name__)
 
 LEADER_ROLE = "scheduler"
 FAILED_LIST_EVERY_S = 300  # DingTalk makes failed pushes visible 3–5 minutes after the last retry
 NIGHTLY_AT = (2, 30)  # 02:30 in the org's timezone, when nobody is checking in
+PLAN_REMINDERS_AT = (9, 30)  # 09:30 in the org's timezone: overdue improvement-plan tasks, once a day
 
 
 @dataclass(frozen=True)
@@ -84,6 +87,12 @@ class SchedulerRole:
                             drain_failed=self.settings.dingtalk.event_mode == "http")
         log.info("scheduler: nightly reconciliation done: %s", summary)
 
+    def plan_reminders(self) -> None:
+        """Queue today's reminders to owners of overdue improvement-plan tasks (at most one per person a day)."""
+        queued = remind_overdue_plans(self.store, self.settings.dingtalk.corp_id, now=utcnow(),
+                                      zone=self.settings.org.zone, public_url=self.settings.server.public_url)
+        log.info("scheduler: %d improvement-plan reminder(s) queued", queued)
+
     def _guarded(self, job: Any) -> Any:
         def run() -> None:
             try:
@@ -110,6 +119,9 @@ class SchedulerRole:
         self._scheduler.add_job(self._guarded(self.nightly), CronTrigger(hour=self.options.nightly_hour,
                                                                            minute=self.options.nightly_minute),
                                 id="nightly-reconcile")
+        self._scheduler.add_job(self._guarded(self.plan_reminders), CronTrigger(hour=PLAN_REMINDERS_AT[0],
+                                                                                  minute=PLAN_REMINDERS_AT[1]),
+                                id="plan-reminders")
         self._scheduler.start()
         log.info("scheduler: leader for this installation; %d inbox worker(s) running", len(self._threads))
 

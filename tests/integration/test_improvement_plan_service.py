@@ -12,6 +12,7 @@ import pytest
 
 from dingperf.perf.errors import TransitionError, ValidationError
 from dingperf.perf.improvement import PlanOutcome, PlanStatus, PlanTask, PlanTaskStatus
+from dingperf.scheduler import SchedulerRole
 from dingperf.services.collect import collect_inputs
 from dingperf.services.cycles import Participant, add_participants
 from dingperf.services.documents import StaleRevision
@@ -31,6 +32,7 @@ from dingperf.services.improvement_plans import (
 )
 from dingperf.services.results import calibrate_result, release_results
 from dingperf.services.scoring_service import score_cycle
+from dingperf.settings import sandbox_settings
 from dingperf.store.engine import Store
 from dingperf.store.repositories.audit import list_audit
 from dingperf.store.repositories.outbox import list_outbox_messages
@@ -198,3 +200,15 @@ def test_reminders_link_to_the_workbench_when_a_public_url_is_known(store: Store
     with store.session() as s:
         (row,) = list_outbox_messages(session=s, corp_id=CORP)
     assert "improvement-plans" in row.payload["msg"]["action_card"]["single_url"]
+
+
+def test_the_scheduler_job_queues_plan_reminders_for_the_configured_corp(store: Store) -> None:
+    _plan(store, starts_on=date(2020, 1, 1), ends_on=date(2099, 1, 1),  # the job runs at the real "now"
+          tasks=[PlanTask("t1", "long past", "u-late", date(2020, 1, 10)), replace(T2, due=date(2098, 12, 31))])
+    start_plan(store, CORP, "pip-1", actor="mgr", now=NOW)
+    settings = sandbox_settings(base_url="http://127.0.0.1:9", corp_id=CORP, app_key="k", app_secret="s",
+                                agent_id=1, robot_code="r", callback_token="token123", callback_aes_key="a" * 43,
+                                database_url=store.engine.url.render_as_string(hide_password=False))
+    SchedulerRole(settings, store, client=object()).plan_reminders()
+    with store.session() as s:
+        assert [r.payload["userids"] for r in list_outbox_messages(session=s, corp_id=CORP)] == [["u-late"]]
