@@ -215,7 +215,8 @@ def assign_groups(specs: Sequence[GroupSpec], people: Iterable[Person],
             if len(policies) > 1:
                 raise ValidationError(f"groups {small} pool into {pool_id!r} with different quotas; give them the "
                                       f"same quota or declare {pool_id!r} as a group with its own")
-            host = ResolvedGroup(pool_id, f"pool {pool_id}", (), policies.pop(), 1)
+            host = ResolvedGroup(pool_id, f"pool {pool_id}", (), policies.pop(),
+                                 max(by_id[gid].min_size for gid in small))
         out[pool_id] = replace(host, members=tuple(sorted(host.members + taken)),
                                pooled_from=host.pooled_from + tuple(small))
     return tuple(g for _, g in sorted(out.items()) if g.members or g.group_id != DEFAULT_GROUP)

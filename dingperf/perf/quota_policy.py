@@ -41,6 +41,13 @@ class QuotaPolicy:
     def __post_init__(self) -> None:
         if self.shares:
             quota_breakdown(0, dict(self.shares))  # totals 100, none negative
+        seen = [frozenset(gl.grades) for gl in self.guidelines]
+        repeated = sorted({"+".join(sorted(g)) for g in seen if seen.count(g) > 1})
+        if repeated:
+            raise ValidationError(f"grades {repeated} have more than one guideline; merge them into one range")
+        floor = sum((gl.min_pct or Decimal(0) for gl in self.guidelines if len(gl.grades) == 1), Decimal(0))
+        if floor > HUNDRED:
+            raise ValidationError(f"the single-grade minimums total {floor}%, more than everyone; lower them")
 
     @property
     def is_empty(self) -> bool:

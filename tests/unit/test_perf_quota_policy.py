@@ -135,3 +135,19 @@ def test_min_size_without_a_pool_is_refused() -> None:
 def test_group_of_names_the_group_of_a_member() -> None:
     groups = assign_groups([GroupSpec("sales", "Sales", MemberRule(userids=("a",)))], [Person("a")], PARENTS)
     assert group_of(groups, "a").group_id == "sales"
+
+
+def test_two_guidelines_on_the_same_grades_are_refused() -> None:
+    with pytest.raises(ValidationError, match=r"\['A\+S'\] have more than one guideline"):
+        QuotaPolicy.from_dict({"guidelines": ["S+A ≤ 30%", "A+S ≥ 10%"]})
+
+
+def test_single_grade_minimums_above_everyone_are_refused() -> None:
+    with pytest.raises(ValidationError, match="minimums total 110%"):
+        QuotaPolicy.from_dict({"guidelines": ["B ≥ 60%", "C ≥ 50%"]})
+
+
+def test_a_pool_still_below_min_size_keeps_the_min_size_to_flag_it() -> None:
+    specs = [GroupSpec(g, g, MemberRule(dept_ids=(d,)), min_size=8, pool="small") for g, d in (("e", 10), ("w", 20))]
+    (pool,) = assign_groups(specs, [Person("e1", (10,)), Person("w1", (20,))], PARENTS)
+    assert (pool.size, pool.min_size) == (2, 8)
