@@ -22,6 +22,7 @@ from dingperf.events.failed_list import drain_failed_pushes
 from dingperf.events.inbox_store import SqlInbox
 from dingperf.events.leader import LeaderLock
 from dingperf.events.worker import InboxWorker, WorkerSettings
+from dingperf.services.appeal_escalation import escalate_overdue_appeals
 from dingperf.services.client_factory import build_client
 from dingperf.services.improvement_plans import remind_overdue_plans
 from dingperf.services.outbox_sender import send_due
@@ -36,6 +37,7 @@ LEADER_ROLE = "scheduler"
 FAILED_LIST_EVERY_S = 300  # DingTalk makes failed pushes visible 3–5 minutes after the last retry
 NIGHTLY_AT = (2, 30)  # 02:30 in the org's timezone, when nobody is checking in
 PLAN_REMINDERS_AT = (9, 30)  # 09:30 in the org's timezone: overdue improvement-plan tasks, once a day
+APPEAL_ESCALATION_EVERY_S = 3600  # appeal deadlines are days long; an hour late is soon enough to escalate
 
 
 @dataclass(frozen=True)
@@ -93,6 +95,14 @@ class SchedulerRole:
                                       zone=self.settings.org.zone, public_url=self.settings.server.public_url)
         log.info("scheduler: %d improvement-plan reminder(s) queued", queued)
 
+    def escalate_appeals(self) -> None:
+        """Escalate appeals past their handling deadline to the handler's manager and HR (once per round)."""
+        report = escalate_overdue_appeals(self.store, self.settings.dingtalk.corp_id, now=utcnow(),
+                                          hr_userids=self.settings.org.hr_userids,
+                                          public_url=self.settings.server.public_url)
+        if report.escalated:
+            log.info("scheduler: escalated overdue appeal(s) %s", ", ".join(report.escalated))
+
     def _guarded(self, job: Any) -> Any:
         def run() -> None:
             try:
@@ -122,6 +132,8 @@ class SchedulerRole:
         self._scheduler.add_job(self._guarded(self.plan_reminders), CronTrigger(hour=PLAN_REMINDERS_AT[0],
                                                                                   minute=PLAN_REMINDERS_AT[1]),
                                 id="plan-reminders")
+        self._scheduler.add_job(self._guarded(self.escalate_appeals),
+                                IntervalTrigger(seconds=APPEAL_ESCALATION_EVERY_S), id="appeal-escalation")
         self._scheduler.start()
         log.info("scheduler: leader for this installation; %d inbox worker(s) running", len(self._threads))
 

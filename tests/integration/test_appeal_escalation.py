@@ -3,16 +3,18 @@ handler's manager and HR (the handler is told too), with an `appeal.escalate` au
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from dingperf.scheduler import SchedulerRole
 from dingperf.services.appeal_escalation import escalate_overdue_appeals
 from dingperf.services.appeals import assign_appeal, reject_appeal, reopen_appeal
+from dingperf.settings import sandbox_settings
 from dingperf.store.engine import Store
 from dingperf.store.repositories import list_outbox_messages
 from dingperf.store.repositories.audit import list_audit
-from tests.integration.appeal_kit import DUE, in_review, prepare_appeal_cycle
+from tests.integration.appeal_kit import DUE, file_ap1, in_review, prepare_appeal_cycle
 from tests.integration.collect_kit import CORP, NOW
 
 LATE_BY_AN_HOUR = DUE + timedelta(hours=1)
@@ -87,3 +89,16 @@ def test_a_handler_without_a_manager_is_escalated_to_hr_and_never_to_themselves(
     escalate_overdue_appeals(appeal_cycle, CORP, now=LATE_BY_AN_HOUR, hr_userids=("hr-1", "hr-2"))
     assert _escalations(appeal_cycle) == {"appeal:ap-1:escalated:0:handler": ["hr-1"],
                                           "appeal:ap-1:escalated:0:0": ["hr-2"]}
+
+
+def test_the_hourly_scheduler_job_escalates_with_the_configured_hr_userids(appeal_cycle: Store) -> None:
+    appeal_id = file_ap1(appeal_cycle)
+    long_ago = datetime(2020, 1, 1, tzinfo=UTC)  # the job runs at the real "now"
+    assign_appeal(appeal_cycle, CORP, appeal_id, handler="hrbp", deadline=long_ago + timedelta(days=1), actor="hr",
+                  now=long_ago)
+    settings = sandbox_settings(base_url="http://127.0.0.1:9", corp_id=CORP, app_key="k", app_secret="s",
+                                agent_id=1, robot_code="r", callback_token="token123", callback_aes_key="a" * 43,
+                                database_url=appeal_cycle.engine.url.render_as_string(hide_password=False),
+                                hr_userids=("hr-1",))
+    SchedulerRole(settings, appeal_cycle, client=object()).escalate_appeals()
+    assert _escalations(appeal_cycle)["appeal:ap-1:escalated:0:0"] == ["hr-1", "hr-head"]
