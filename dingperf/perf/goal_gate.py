@@ -102,6 +102,6 @@ def gate(phase: Phase, action: GoalAction, subject: str, *, cycle_id: str, admin
     names = [_spoken(p) for p in phases_allowing(action)]
     where = " or ".join([", ".join(names[:-1]), names[-1]] if len(names) > 1 else names)
     raise TransitionError(
-        f"{subject}: cycle {cycle_id} is in {_spoken(phase)}; {_WHAT[action]} is allowed only in {where}; "
+        f"{subject}: cycle {cycle_id} is in the {_spoken(phase)} phase; {_WHAT[action]} is allowed only in {where}; "
         f"{_hint(phase, action)}"
     )

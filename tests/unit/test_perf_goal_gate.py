@@ -31,12 +31,12 @@ def test_the_refusal_names_the_phase_where_it_is_allowed_and_what_to_do() -> Non
     with pytest.raises(TransitionError) as err:
         gate(Phase.SELF_REVIEW, A.EDIT, "goal g1", cycle_id="2026-11")
     assert str(err.value) == (
-        "goal g1: cycle 2026-11 is in self review; editing a goal is allowed only in goal setting or confirmation; "
+        "goal g1: cycle 2026-11 is in the self review phase; editing a goal is allowed only in goal setting or confirmation; "
         "ask HR to re-open goal setting or request an adjustment")
 
 
 def test_editing_in_progress_points_to_an_adjustment_request() -> None:
-    with pytest.raises(TransitionError, match="in progress; .*request an adjustment \\(a new target version"):
+    with pytest.raises(TransitionError, match="in progress phase; .*request an adjustment \\(a new target version"):
         gate(Phase.IN_PROGRESS, A.SEND, "goal g1", cycle_id="c")
 
 
