@@ -38,6 +38,7 @@ _TODO: Mapping[tuple[Phase, str], tuple[str, str]] = {
 }
 
 MAX_FREE_TEXT = 200  # characters of a person's own words (reason, statement) quoted in a message
+MAX_NAME = 40  # characters of a cycle name (up to 200 stored) shown in a message
 
 
 def phase_audiences(phase: Phase) -> tuple[str, ...]:
@@ -60,9 +61,9 @@ def workbench_link(public_url: str, corp_id: str, page: str) -> str | None:
     return f"dingtalk://dingtalkclient/page/link?pc_slide=true&url={quote(url, safe='')}"
 
 
-def _clip(text: str) -> str:
+def _clip(text: str, limit: int = MAX_FREE_TEXT) -> str:
     text = " ".join(text.split())
-    return text if len(text) <= MAX_FREE_TEXT else text[:MAX_FREE_TEXT - 1] + "…"
+    return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
 def _msg(title: str, lines: list[str], link: str | None, button: str) -> dict[str, Any]:
@@ -75,6 +76,7 @@ def _msg(title: str, lines: list[str], link: str | None, button: str) -> dict[st
 def phase_notice(*, corp_id: str, cycle_id: str, cycle_name: str, timezone: str, phase: Phase, audience: str,
                  deadline: datetime | None, entered_at: datetime, public_url: str = "") -> dict[str, Any]:
     """Tell `audience` that the cycle entered `phase`: what to do next, by when, and where."""
+    cycle_name = _clip(cycle_name, MAX_NAME)
     todo, page = _TODO[(Phase(phase), audience)]
     name = PHASE_NAMES[Phase(phase)]
     lines = [f"**{cycle_name}** 已进入「{name}」阶段（{when(entered_at, timezone)} 开始）。", todo,
@@ -86,6 +88,7 @@ def phase_notice(*, corp_id: str, cycle_id: str, cycle_name: str, timezone: str,
 def results_released_notice(*, corp_id: str, cycle_id: str, cycle_name: str, timezone: str, released_at: datetime,
                             public_url: str = "") -> dict[str, Any]:
     """Tell an employee their result is out and must be acknowledged."""
+    cycle_name = _clip(cycle_name, MAX_NAME)
     lines = [f"**{cycle_name}** 的绩效结果已于 {when(released_at, timezone)} 发布。",
              "请查看你的得分与等级（每一分都可查看来源），确认无误后签字确认；如有异议，可在申诉期内提交申诉。"]
     return _msg(f"绩效结果已发布：{cycle_name}", lines,
@@ -99,6 +102,7 @@ def _appeal_link(public_url: str, corp_id: str, appeal_id: str) -> str | None:
 def appeal_filed_notice(*, corp_id: str, appeal_id: str, cycle_name: str, appellant: str, statement: str,
                         public_url: str = "") -> dict[str, Any]:
     """Tell HR (or the appellant's manager) that an appeal waits for a handler."""
+    cycle_name = _clip(cycle_name, MAX_NAME)
     lines = [f"{appellant} 对 **{cycle_name}** 的绩效结果提出申诉（{appeal_id}）：", f"> {_clip(statement)}",
              "请指定处理人并设定处理截止时间。"]
     return _msg(f"新的绩效申诉：{cycle_name}", lines, _appeal_link(public_url, corp_id, appeal_id), "去指派")
@@ -107,6 +111,7 @@ def appeal_filed_notice(*, corp_id: str, appeal_id: str, cycle_name: str, appell
 def appeal_assigned_notice(*, corp_id: str, appeal_id: str, cycle_name: str, appellant: str, statement: str,
                            deadline: datetime | None, timezone: str, public_url: str = "") -> dict[str, Any]:
     """Tell the handler they own the appeal, and its deadline."""
+    cycle_name = _clip(cycle_name, MAX_NAME)
     lines = [f"你被指定处理 {appellant} 对 **{cycle_name}** 的绩效申诉（{appeal_id}）：", f"> {_clip(statement)}",
              f"请在 {when(deadline, timezone)} 前受理（给出新分数和理由）或驳回（写明理由）；超期将上报你的上级和HR。"]
     return _msg(f"请处理绩效申诉：{cycle_name}", lines, _appeal_link(public_url, corp_id, appeal_id), "去处理")
@@ -115,6 +120,7 @@ def appeal_assigned_notice(*, corp_id: str, appeal_id: str, cycle_name: str, app
 def appeal_accepted_notice(*, corp_id: str, appeal_id: str, cycle_name: str, score_before: Decimal,
                            new_score: Decimal, grade: str, reason: str, public_url: str = "") -> dict[str, Any]:
     """Tell the employee their appeal was accepted, with the new score and grade."""
+    cycle_name = _clip(cycle_name, MAX_NAME)
     lines = [f"你对 **{cycle_name}** 的申诉（{appeal_id}）已受理。",
              f"得分：{score_before} → **{new_score}**，等级：**{grade}**", f"理由：{_clip(reason)}",
              "结果已变更，请重新查看并签字确认。"]
@@ -124,6 +130,7 @@ def appeal_accepted_notice(*, corp_id: str, appeal_id: str, cycle_name: str, sco
 def appeal_rejected_notice(*, corp_id: str, appeal_id: str, cycle_name: str, reason: str, can_reopen: bool,
                            public_url: str = "") -> dict[str, Any]:
     """Tell the employee their appeal was rejected, with the reason (and whether they may re-open it)."""
+    cycle_name = _clip(cycle_name, MAX_NAME)
     lines = [f"你对 **{cycle_name}** 的申诉（{appeal_id}）未被受理，得分不变。", f"理由：{_clip(reason)}",
              "如仍有异议，可在申诉期内重新提起一次。" if can_reopen else "该申诉已重新提起过一次，不能再次提起。"]
     return _msg(f"申诉未受理：{cycle_name}", lines, _appeal_link(public_url, corp_id, appeal_id), "查看详情")
@@ -132,6 +139,7 @@ def appeal_rejected_notice(*, corp_id: str, appeal_id: str, cycle_name: str, rea
 def appeal_reopened_notice(*, corp_id: str, appeal_id: str, cycle_name: str, appellant: str, reason: str,
                            round_no: int, public_url: str = "") -> dict[str, Any]:
     """Tell the previous handler that the appellant re-opened the appeal they decided (now in round `round_no`)."""
+    cycle_name = _clip(cycle_name, MAX_NAME)
     lines = [f"{appellant} 重新提起了你处理过的 **{cycle_name}** 申诉（{appeal_id}，第{round_no}轮）：",
              f"> {_clip(reason)}",
              "该申诉将重新指派处理人；如由你继续处理，请留意新的截止时间。"]
@@ -142,6 +150,7 @@ def appeal_overdue_notice(*, corp_id: str, appeal_id: str, cycle_name: str, hand
                           deadline: datetime | None, timezone: str, for_handler: bool,
                           public_url: str = "") -> dict[str, Any]:
     """Escalation of an appeal past its handling deadline: to the handler, or to their manager and HR."""
+    cycle_name = _clip(cycle_name, MAX_NAME)
     due = when(deadline, timezone)
     if for_handler:
         lines = [f"你处理的 {appellant} 的 **{cycle_name}** 申诉（{appeal_id}）已超过截止时间 {due}。",
