@@ -78,6 +78,19 @@ def _guard(plan: ImprovementPlan, action: str) -> None:
         raise transition_error(f"improvement plan {plan.plan_id}", plan.status.value, action, _ALLOWED[plan.status])
 
 
+def require_may_change(plan: ImprovementPlan, actor: str, hr_userids: Collection[str],
+                       task_id: str | None = None) -> None:
+    """The plan's manager and HR change a plan; a task's owner may also move that one task."""
+    if actor == plan.manager or actor in hr_userids:
+        return
+    owner = next((t.owner for t in plan.tasks if t.task_id == task_id), None)
+    if task_id is not None and actor == owner:
+        return
+    who = f"the owner of task {task_id} ({owner}), " if owner else ""
+    raise ValidationError(f"{actor} cannot change improvement plan {plan.plan_id}: only {who}its manager "
+                          f"({plan.manager}) or HR can; ask one of them")
+
+
 def add_task(plan: ImprovementPlan, task: PlanTask) -> ImprovementPlan:
     """Add a task due within the plan's dates."""
     _guard(plan, "add_task")

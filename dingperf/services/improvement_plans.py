@@ -10,7 +10,7 @@ Plans are revisioned documents of kind "improvement_plan" (status = the plan's s
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 from decimal import Decimal
@@ -103,8 +103,10 @@ def _save(s: Session, corp_id: str, plan: ImprovementPlan, cycle_id: str | None,
 
 def create_plan(store: Store, corp_id: str, *, employee: str, manager: str, objective: str, starts_on: date,
                 ends_on: date, actor: str, tasks: Iterable[PlanTask] = (), cycle_id: str | None = None,
-                plan_id: str | None = None, now: datetime | None = None) -> StoredPlan:
-    """A draft plan (revision 1), optionally prompted by a cycle's result; one open plan per employee."""
+                hr_userids: Collection[str] = (), plan_id: str | None = None,
+                now: datetime | None = None) -> StoredPlan:
+    """The manager (or HR) drafts a plan (revision 1), optionally prompted by a cycle's result; one open plan
+    per employee."""
     at = now or utcnow()
     with store.session() as s:
         if cycle_id is not None:
@@ -118,6 +120,7 @@ def create_plan(store: Store, corp_id: str, *, employee: str, manager: str, obje
                                objective.strip())
         if _exists(s, corp_id, plan.plan_id):
             raise ValidationError(f"improvement plan {plan.plan_id!r} already exists; pick another id")
+        rules.require_may_change(plan, actor, hr_userids)
         for task in tasks:
             plan = rules.add_task(plan, task)
         audit = record(actor, "create", "new", plan.status.value, at, plan.objective)
@@ -127,16 +130,19 @@ def create_plan(store: Store, corp_id: str, *, employee: str, manager: str, obje
 Move = Callable[[ImprovementPlan], tuple[ImprovementPlan, AuditRecord]]
 
 
-def _step(store: Store, corp_id: str, plan_id: str, expected_revision: int | None, move: Move) -> StoredPlan:
+def _step(store: Store, corp_id: str, plan_id: str, expected_revision: int | None, move: Move, *, actor: str,
+          hr_userids: Collection[str], task_id: str | None = None) -> StoredPlan:
     with store.session() as s:
         current = _stored(get_document_in(s, corp_id, KIND, plan_id))
+        rules.require_may_change(current.plan, actor, hr_userids, task_id)
         plan, audit = move(current.plan)
         return _save(s, corp_id, plan, current.cycle_id, audit,
                      current.revision if expected_revision is None else expected_revision)
 
 
 def add_plan_task(store: Store, corp_id: str, plan_id: str, task: PlanTask, *, actor: str,
-                  expected_revision: int | None = None, now: datetime | None = None) -> StoredPlan:
+                  hr_userids: Collection[str] = (), expected_revision: int | None = None,
+                  now: datetime | None = None) -> StoredPlan:
     """Add a task (owner, due date within the plan) to a draft or active plan."""
     at = now or utcnow()
 
@@ -144,38 +150,45 @@ def add_plan_task(store: Store, corp_id: str, plan_id: str, task: PlanTask, *, a
         new = rules.add_task(p, task)
         return new, record(actor, "add_task", p.status.value, new.status.value, at,
                            f"{task.task_id}: {task.title} ({task.owner}, due {task.due.isoformat()})")
-    return _step(store, corp_id, plan_id, expected_revision, move)
+    return _step(store, corp_id, plan_id, expected_revision, move, actor=actor, hr_userids=hr_userids)
 
 
-def start_plan(store: Store, corp_id: str, plan_id: str, *, actor: str, expected_revision: int | None = None,
-               now: datetime | None = None) -> StoredPlan:
+def start_plan(store: Store, corp_id: str, plan_id: str, *, actor: str, hr_userids: Collection[str] = (),
+               expected_revision: int | None = None, now: datetime | None = None) -> StoredPlan:
     """Start a draft plan that has at least one task."""
     at = now or utcnow()
-    return _step(store, corp_id, plan_id, expected_revision, lambda p: rules.start(p, actor, at))
+    return _step(store, corp_id, plan_id, expected_revision, lambda p: rules.start(p, actor, at), actor=actor,
+                 hr_userids=hr_userids)
 
 
 def update_plan_task(store: Store, corp_id: str, plan_id: str, task_id: str, status: PlanTaskStatus | str, *,
-                     actor: str, note: str = "", expected_revision: int | None = None,
-                     now: datetime | None = None) -> StoredPlan:
-    """Move a task of an active plan (dropping needs a note; finished tasks stay finished)."""
+                     actor: str, note: str = "", hr_userids: Collection[str] = (),
+                     expected_revision: int | None = None, now: datetime | None = None) -> StoredPlan:
+    """The task's owner, the manager or HR moves a task of an active plan (dropping needs a note; finished
+    tasks stay finished)."""
     at = now or utcnow()
     return _step(store, corp_id, plan_id, expected_revision,
-                 lambda p: rules.update_task(p, task_id, PlanTaskStatus(status), actor, at, note))
+                 lambda p: rules.update_task(p, task_id, PlanTaskStatus(status), actor, at, note), actor=actor,
+                 hr_userids=hr_userids, task_id=task_id)
 
 
 def extend_plan(store: Store, corp_id: str, plan_id: str, new_end: date, *, actor: str, reason: str,
-                expected_revision: int | None = None, now: datetime | None = None) -> StoredPlan:
+                hr_userids: Collection[str] = (), expected_revision: int | None = None,
+                now: datetime | None = None) -> StoredPlan:
     """Move an active plan's end date later, with a reason."""
     at = now or utcnow()
-    return _step(store, corp_id, plan_id, expected_revision, lambda p: rules.extend(p, new_end, actor, at, reason))
+    return _step(store, corp_id, plan_id, expected_revision, lambda p: rules.extend(p, new_end, actor, at, reason),
+                 actor=actor, hr_userids=hr_userids)
 
 
 def close_plan(store: Store, corp_id: str, plan_id: str, outcome: PlanOutcome | str, *, actor: str, reason: str,
-               expected_revision: int | None = None, now: datetime | None = None) -> StoredPlan:
+               hr_userids: Collection[str] = (), expected_revision: int | None = None,
+               now: datetime | None = None) -> StoredPlan:
     """Close with an outcome and a reason; 'completed' needs every task finished."""
     at = now or utcnow()
     return _step(store, corp_id, plan_id, expected_revision,
-                 lambda p: rules.close(p, PlanOutcome(outcome), actor, at, reason))
+                 lambda p: rules.close(p, PlanOutcome(outcome), actor, at, reason), actor=actor,
+                 hr_userids=hr_userids)
 
 
 def get_plan(store: Store, corp_id: str, plan_id: str, revision: int | None = None) -> StoredPlan:

@@ -99,6 +99,27 @@ def test_a_closed_plan_does_not_block_a_new_one(store: Store) -> None:
     assert [p.plan.plan_id for p in list_plans(store, CORP, employee="u-late", status="draft")] == ["pip-2"]
 
 
+def test_hr_may_draft_a_plan_for_the_manager(store: Store) -> None:
+    _plan(store, actor="hr", hr_userids=("hr",))
+    assert get_plan(store, CORP, "pip-1").saved_by == "hr"
+
+
+def test_someone_other_than_the_manager_or_hr_cannot_draft_a_plan(store: Store) -> None:
+    with pytest.raises(ValidationError, match="only its manager \\(mgr\\) or HR"):
+        _plan(store, actor="u-ok")
+    assert list_plans(store, CORP) == []
+
+
+def test_the_employee_moves_their_own_task_but_not_the_managers(store: Store) -> None:
+    _active(store)
+    update_plan_task(store, CORP, "pip-1", "t1", "done", actor="u-late", now=NOW)
+    with pytest.raises(ValidationError, match="only the owner of task t2 \\(mgr\\)"):
+        update_plan_task(store, CORP, "pip-1", "t2", "done", actor="u-late", now=NOW)
+    with pytest.raises(ValidationError, match="cannot change"):
+        extend_plan(store, CORP, "pip-1", date(2027, 2, 28), actor="u-late", reason="more time", now=NOW)
+    assert get_plan(store, CORP, "pip-1").revision == 3
+
+
 def test_a_plan_runs_to_a_completed_outcome_with_every_step_audited(store: Store) -> None:
     _active(store)
     add_plan_task(store, CORP, "pip-1", PlanTask("t3", "Read the handbook", "u-late", date(2026, 12, 10)),

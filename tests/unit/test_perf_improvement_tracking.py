@@ -69,3 +69,19 @@ def test_task_without_owner_is_refused():
     p = ip.ImprovementPlan("p1", "dan", "mia", date(2026, 5, 1), date(2026, 7, 31), "x")
     with pytest.raises(ValidationError, match="owner"):
         ip.add_task(p, ip.PlanTask("t1", "x", "", date(2026, 5, 2)))
+
+
+def test_the_manager_and_hr_may_change_a_plan():
+    ip.require_may_change(plan(), "mia", ())
+    ip.require_may_change(plan(), "hr", ("hr",))
+
+
+def test_a_task_owner_may_move_only_their_own_task():
+    ip.require_may_change(plan(), "dan", (), task_id="t1")
+    with pytest.raises(ValidationError, match="only the owner of task t2 \\(mia\\), its manager \\(mia\\) or HR"):
+        ip.require_may_change(plan(), "dan", (), task_id="t2")
+
+
+def test_anyone_else_is_refused_with_who_may():
+    with pytest.raises(ValidationError, match="only its manager \\(mia\\) or HR"):
+        ip.require_may_change(plan(), "eve", ("hr",))
