@@ -3,8 +3,10 @@
 A batch reads, then writes in a transaction of its own: on SQLite a read transaction cannot become a write
 once another process committed (SQLITE_BUSY_SNAPSHOT), while a fresh write waits its turn. On SQLite the
 read is one compact statement outside any transaction (sessions begin IMMEDIATE, which would queue the
-workers' reads behind each other's writes) and FastScorer scores it; employees it declines, PostgreSQL
-and runs with explanations take the row-per-input load and `Scorer`.
+workers' reads behind each other's writes) and FastScorer scores it; employees it declines and runs with
+explanations take the row-per-input load and `Scorer`. PostgreSQL reads the same compact parts (one
+statement) and writes the fast-path rows by COPY (store/pg_bulk.py); SQLite by an executemany that binds
+only the varying columns.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from dingperf.store.perf_repositories import (
     result_upsert_sql,
     result_upsert_sql_fixed,
 )
+from dingperf.store.pg_bulk import copy_upsert_results
 
 PARALLEL_MIN = 20_000  # below this, starting worker processes costs more than it saves
 
@@ -88,14 +91,17 @@ class RowBuilder:
 
     SHORT = ("userid", "total", "unrounded", "grade", "sections", "adjustments")
 
+    def short_fixed(self) -> dict[str, object]:
+        """The columns every short_row shares (everything but SHORT), as bound values."""
+        assert self._all_present is not None, "short_fixed() before fast_constants()"
+        policy, weights = self._all_present
+        return {"corp_id": self.head[0], "cycle_id": self.head[1], "template_id": self.ref[0],
+                "template_version": self.ref[1], "status": "scored", "blocked_reason": None, "veto": None,
+                "rater_policy": policy, "effective_weights": weights, "explanation": None, "scored_at": self.at}
+
     def short_sql(self) -> str:
         """The SQLite upsert for short_row tuples: every other column a literal."""
-        assert self._all_present is not None, "short_sql() before fast_constants()"
-        policy, weights = self._all_present
-        fixed = {"corp_id": self.head[0], "cycle_id": self.head[1], "template_id": self.ref[0],
-                 "template_version": self.ref[1], "status": "scored", "blocked_reason": None, "veto": None,
-                 "rater_policy": policy, "effective_weights": weights, "explanation": None, "scored_at": self.at}
-        sql, bound = result_upsert_sql_fixed(fixed)
+        sql, bound = result_upsert_sql_fixed(self.short_fixed())
         assert bound == self.SHORT, bound
         return sql
 
@@ -138,7 +144,7 @@ class BatchScorer:
         builder = RowBuilder(Binder(dialect=self.store.dialect), self.corp_id, self.cycle_id, self.scorer.ref,
                              self.now)
         rows: list[tuple[object, ...]] = []
-        short: list[tuple[object, ...]] = []  # fast-path results, written with short_sql (SQLite only)
+        short: list[tuple[object, ...]] = []  # fast-path results: only the SHORT columns vary
         slow: Sequence[str] = userids
         if self.fast is not None and not self.with_explanations and compact_supported(self.store.dialect) and userids:
             raw = self.store.engine.raw_connection()
@@ -158,8 +164,10 @@ class BatchScorer:
         with self.store.session() as s:
             conn = s.connection()
             executemany(conn, result_upsert_sql(conn), rows)
-            if short:
+            if short and self.store.dialect == "sqlite":
                 executemany(conn, builder.short_sql(), short)
+            elif short:
+                copy_upsert_results(conn, builder.short_fixed(), builder.SHORT, short)
         return scored, len(rows) + len(short) - scored
 
     def _full_row(self, inp: ScoreInput, builder: RowBuilder) -> tuple[object, ...]:

@@ -1,7 +1,7 @@
 """Scoring a cycle from stored inputs, and explaining one employee's result.
 
-`score_cycle` compiles the pinned template once, streams participants in batches (one compact query per
-batch on SQLite, two range queries elsewhere), scores each with the bulk fast path (FastScorer, same
+`score_cycle` compiles the pinned template once, streams participants in batches (one compact read per
+batch; two range queries for what the fast path declines), scores each with the bulk fast path (FastScorer, same
 digits as Scorer.score) and upserts the batch in one transaction, so memory stays bounded at any size. `explain` recomputes one employee with the full explanation builder; it uses
 the same inputs and the same compiled pipeline, so it shows exactly the stored total.
 """

@@ -8,6 +8,7 @@ text for SQLite and PostgreSQL (`INSERT … ON CONFLICT (key) DO UPDATE`). They 
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -144,33 +145,60 @@ _COMPACT_RATINGS = (
     "GROUP BY userid ORDER BY userid"
 )
 
+# PostgreSQL: the same two grouped range scans, parts ordered explicitly (rater ids by code point, as
+# FastScorer checks them); JSON ratings come back as the stored text.
+_COMPACT_INPUTS_PG = (
+    "SELECT userid, string_agg(CASE WHEN value IS NOT NULL AND achievement IS NULL AND sources IS NULL "
+    "AND note = '' AND strpos(value, chr(30)) = 0 AND strpos(value, chr(31)) = 0 "
+    "AND strpos(value, chr(29)) = 0 THEN kind || chr(31) || code || chr(31) || value "
+    f"ELSE chr(29) END, chr(30) ORDER BY kind, code) FROM {INPUTS.name} "
+    "WHERE corp_id = %s AND cycle_id = %s AND userid >= %s AND userid <= %s GROUP BY userid ORDER BY userid"
+)
+_COMPACT_RATINGS_PG = (
+    "SELECT userid, string_agg(CASE WHEN strpos(rater_id, chr(29)) = 0 AND strpos(rater_id, chr(30)) = 0 "
+    "AND strpos(rater_group, chr(29)) = 0 AND strpos(rater_group, chr(30)) = 0 "
+    "THEN rater_group || chr(31) || ratings::text || chr(29) || rater_id ELSE chr(29) END, chr(30) "
+    f'ORDER BY rater_id COLLATE "C", section) FROM {RATINGS.name} '
+    "WHERE corp_id = %s AND cycle_id = %s AND userid >= %s AND userid <= %s GROUP BY userid"
+)
+
 COMPACT_MARK = "\x1d"  # a row the compact form cannot carry; also separates a rater part from its rater_id
 COMPACT_ROW = "\x1e"  # between parts
 
 
 def compact_supported(dialect: str) -> bool:
-    """True where load_compact_rows works (SQLite; PostgreSQL uses the row-per-input loads)."""
-    return dialect == "sqlite"
+    """True where load_compact_rows works (SQLite and PostgreSQL)."""
+    return dialect in ("sqlite", "postgresql")
 
 
 def load_compact_rows(dbapi_conn: Any, corp_id: str, cycle_id: str, first: str,
                       last: str) -> list[tuple[str, str, str | None]]:
-    """(userid, input parts, rater parts) per employee with inputs in first..last, by userid (SQLite only).
+    """(userid, input parts, rater parts) per employee with inputs in first..last, by userid.
 
-    Takes a raw DBAPI connection outside any transaction and reads in a deferred (read-only) transaction of
-    its own: one consistent snapshot without BEGIN IMMEDIATE, so scoring processes read in parallel instead
-    of queueing for the write lock. Input parts are "kind␟code␟value" joined by COMPACT_ROW; rater parts
-    "group␟ratings␝rater_id". Employees without any input are absent (the caller scores them the full way).
+    Takes a raw DBAPI connection outside any transaction and reads one consistent snapshot without a write
+    lock (SQLite: a deferred transaction, so scoring processes read in parallel instead of queueing for the
+    write lock; PostgreSQL: a read-only repeatable-read transaction). Input parts are "kind␟code␟value"
+    joined by COMPACT_ROW; rater parts "group␟ratings␝rater_id". Employees without any input are absent (the
+    caller scores them the full way).
     """
-    cursor = dbapi_conn.cursor()
     params = (corp_id, cycle_id, first, last)
+    sqlite = isinstance(getattr(dbapi_conn, "driver_connection", dbapi_conn), sqlite3.Connection)
+    cursor = dbapi_conn.cursor()
     try:
-        cursor.execute("BEGIN")
+        if sqlite:
+            cursor.execute("BEGIN")
+        else:  # psycopg has begun a transaction; both scans must see one snapshot
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         try:
-            inputs = cursor.execute(_COMPACT_INPUTS, params).fetchall()
-            raters = dict(cursor.execute(_COMPACT_RATINGS, params).fetchall())
+            cursor.execute(_COMPACT_INPUTS if sqlite else _COMPACT_INPUTS_PG, params)
+            inputs = cursor.fetchall()
+            cursor.execute(_COMPACT_RATINGS if sqlite else _COMPACT_RATINGS_PG, params)
+            raters = dict(cursor.fetchall())
         finally:
-            cursor.execute("COMMIT")
+            if sqlite:
+                cursor.execute("COMMIT")
+            else:
+                dbapi_conn.rollback()
     finally:
         cursor.close()
     get = raters.get
