@@ -38,6 +38,10 @@ class RaterGroup:
             raise ValidationError(f"rater group {self.code!r} has a negative weight; use 0 or more")
         if self.quorum < 1:
             raise ValidationError(f"rater group {self.code!r}: quorum must be at least 1")
+        if self.anonymous and self.quorum < 2:
+            # With a quorum of 1 the group's mean is one person's score, and nominations say who rated.
+            raise ValidationError(f"anonymous rater group {self.code!r} needs a quorum of at least 2 (3 is usual); "
+                                  "with 1, a lone rater's own score would be shown as the group's")
 
 
 @dataclass(frozen=True, slots=True)

@@ -59,8 +59,9 @@ class ReviewPolicy:
             raise ValidationError(f"rater weights total {total}; they must total 100")
         if self.weight(RaterType.MANAGER) <= 0:
             raise ValidationError("the manager is a mandatory rater and needs a weight above 0")
-        if self.anonymity_quorum < 1:
-            raise ValidationError("the anonymity quorum must be at least 1")
+        if self.anonymity_quorum < (2 if self.anonymous_types else 1):
+            raise ValidationError("the anonymity quorum must be at least 2 (3 is usual); with 1, a lone rater's "
+                                  "own score would be shown as their group's")
         if not (0 <= self.min_peers <= self.max_peers):
             raise ValidationError(f"peer limits are inconsistent: min {self.min_peers}, max {self.max_peers}")
         if RaterType.SELF in self.anonymous_types or RaterType.MANAGER in self.anonymous_types:
