@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import random
+from datetime import timedelta
+
+import pytest
 
 from dingperf.perf.fastscore import FastScorer, NotFast
 from dingperf.services.cycles import add_participants, get_cycle
@@ -16,6 +19,7 @@ from dingperf.store.perf_repositories import (
     compact_supported,
     load_compact_rows,
 )
+from dingperf.store.pg_bulk import copy_upsert_results
 from tests.integration.perf_fixtures import CORP, CYCLE, NOW, worked_scorecard_cycle
 
 COLUMNS = [c for c in RESULT_SCORE_COLUMNS if c != "explanation"]
@@ -56,8 +60,7 @@ def test_fast_path_stores_the_same_rows_as_the_full_path(store: Store) -> None:
 def test_most_of_a_plain_cycle_takes_the_fast_path(store: Store) -> None:
     worked_scorecard_cycle(store)
     _more_people(store)
-    if not compact_supported(store.dialect):
-        return  # PostgreSQL scores through the row-per-input loads; nothing to count
+    assert compact_supported(store.dialect)  # SQLite and PostgreSQL both read compact parts
     fast = FastScorer(scorer_for(store, get_cycle(store, CORP, CYCLE)))
     raw = store.engine.raw_connection()
     try:
@@ -73,3 +76,23 @@ def test_most_of_a_plain_cycle_takes_the_fast_path(store: Store) -> None:
         except (AssertionError, NotFast):
             pass
     assert 55 <= taken < len(compact) == 63  # N/A, unrated, sourced deduction and no-review go the full way
+
+
+def test_fast_path_leaves_released_results_as_released(store: Store) -> None:
+    worked_scorecard_cycle(store)
+    _more_people(store)
+    score_cycle(store, CORP, CYCLE, now=NOW)
+    with store.engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE perf_results SET released_at = scored_at WHERE userid = 'u-001'")
+        conn.exec_driver_sql("UPDATE perf_inputs SET value = '1499.9' WHERE userid IN ('u-001', 'u-002') "
+                             "AND code = 'revenue'")
+    before = {r[2]: r for r in _rows(store)}
+    score_cycle(store, CORP, CYCLE, now=NOW + timedelta(hours=1))
+    after = {r[2]: r for r in _rows(store)}
+    assert after["u-001"] == before["u-001"]  # released: frozen
+    assert after["u-002"] != before["u-002"]  # not released: re-scored from its changed input
+
+
+def test_copy_upsert_refuses_columns_that_do_not_split_the_result_row() -> None:
+    with pytest.raises(ValueError, match="must split the result columns"):
+        copy_upsert_results(None, {"corp_id": "c"}, ("userid", "total"), [("u", "1")])  # type: ignore[arg-type]
