@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
@@ -21,7 +22,9 @@ from dingperf.services.goals import (
     create_mbo_goal,
     create_okr_goal,
     get_stored_goal,
+    goal_from_json,
     goal_sheet,
+    goal_to_json,
     okr_report,
     push_back_goal,
     revise_goal,
@@ -184,3 +187,17 @@ def test_a_goal_outside_any_cycle_without_a_period_is_refused(store: Store) -> N
     with pytest.raises(ValidationError, match="needs its own period"):
         create_goal(store, CORP, None, goal_id="g", owner="ceo", title="Revenue", target=D(1), weight=D(100),
                     actor="ceo", now=NOW)
+
+
+def test_the_document_json_round_trips_an_mbo_goal_with_its_criterion_and_due_day(cycle: Store) -> None:
+    create_mbo_goal(cycle, CORP, CYCLE, goal_id="m1", owner="u-rep", title="Hire", criteria="5 offers signed",
+                    target=D(5), due=date(2026, 11, 25), weight=D(100), actor="mgr", now=NOW)
+    goal = get_stored_goal(cycle, CORP, "m1").goal
+    assert goal_from_json(json.loads(json.dumps(goal_to_json(goal)))) == goal
+
+
+def test_a_revision_saved_before_mbo_fields_existed_reads_with_them_empty(cycle: Store) -> None:
+    create_goal(cycle, CORP, CYCLE, goal_id="k1", owner="u-rep", title="Revenue", target=D(100), weight=D(60),
+                actor="mgr", now=NOW)
+    old = {k: v for k, v in goal_to_json(get_stored_goal(cycle, CORP, "k1").goal).items() if k not in ("criteria", "due")}
+    assert (goal_from_json(old).criteria, goal_from_json(old).due) == ("", None)
