@@ -26,6 +26,8 @@ class RatingStanding:
 
     def problem(self, reviewee: str, rater: str, group: str, *, hr_override: bool = False) -> str | None:
         """Why this rating may not be recorded, or None when it may (see nomination_rules.rating_problem)."""
+        if reviewee not in self.managers:
+            return f"{reviewee} is not a participant of cycle {self.cycle_id}; add them to the cycle before rating"
         return rating_problem(reviewee, rater, group, manager=self.managers.get(reviewee),
                               approved=(reviewee, rater, group) in self.approved, limits=self.limits,
                               hr_override=hr_override)

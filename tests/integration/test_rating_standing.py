@@ -121,3 +121,8 @@ def test_a_trusted_import_skips_the_checks_and_is_audited(org: Store) -> None:
         entries = [e for e in list_audit(session=s, corp_id=CORP, subject=f"cycle:{CYCLE}")
                    if e.action == "ratings.import_trusted"]
     assert [(e.actor, e.after) for e in entries] == [("migration", {"rows": 2})]
+
+
+def test_ratings_of_someone_outside_the_cycle_are_refused(org: Store) -> None:
+    with pytest.raises(ValidationError, match="cat is not a participant of cycle 2026-Q4"):
+        record_ratings(org, CORP, CYCLE, [rating("cat", "mia", "manager")], now=NOW)
