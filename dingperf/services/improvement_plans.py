@@ -32,8 +32,8 @@ from dingperf.services.documents import (
     latest_documents_in,
     save_document_in,
 )
+from dingperf.services.followup_notices import overdue_plan_notice
 from dingperf.services.notice_queue import queue_notice_in
-from dingperf.services.plan_notices import overdue_plan_notice
 from dingperf.services.results import _stored as _stored_result
 from dingperf.store.engine import NotFound, Store
 from dingperf.store.tables.perf_participants import PerfParticipant

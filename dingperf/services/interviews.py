@@ -1,5 +1,6 @@
 """面谈 in the store: record an interview for (cycle, employee), revise it until both parties confirm, confirm,
-history, and the list HR asks for — released results without a confirmed interview.
+history, and the list HR asks for — released results without a confirmed interview. Each new or revised record
+asks the employee to confirm it by a work notification queued in the same transaction.
 
 Records are revisioned documents of kind "interview" (status "open" until both confirm, then "confirmed"); the
 rules are `perf.interviews`. Each step reads the newest revision and writes the next one, audited, in one
@@ -28,7 +29,9 @@ from dingperf.services.documents import (
     latest_documents_in,
     save_document_in,
 )
+from dingperf.services.followup_notices import interview_to_confirm_notice
 from dingperf.services.interview_templates import get_interview_template_in
+from dingperf.services.notice_queue import queue_notice_in
 from dingperf.store.engine import NotFound, Store
 from dingperf.store.tables.org import Employee
 from dingperf.store.tables.perf_participants import PerfParticipant
@@ -105,11 +108,22 @@ def _save(s: Session, corp_id: str, rec: InterviewRecord, template_revision: int
     return _stored(doc)
 
 
+def _ask_to_confirm(s: Session, corp_id: str, saved: StoredInterview, template_name: str, public_url: str) -> None:
+    rec = saved.record
+    msg = interview_to_confirm_notice(corp_id=corp_id, record_id=rec.record_id, interviewer=rec.interviewer,
+                                      template_name=template_name, held_on=rec.held_on, revision=saved.revision,
+                                      public_url=public_url)
+    queue_notice_in(s, corp_id, key=f"interview:{rec.record_id}:confirm:{saved.revision}", userids=[rec.employee],
+                    msg=msg, now=saved.saved_at)
+
+
 def record_interview(store: Store, corp_id: str, cycle_id: str, employee: str, *, interviewer: str,
                      template_id: str, held_on: date, answers: Mapping[str, str | int],
                      agreed_actions: Sequence[AgreedAction] = (), hr_userids: Collection[str] = (),
-                     record_id: str | None = None, now: datetime | None = None) -> StoredInterview:
-    """The employee's manager (or HR) records a conversation against a template; required answers enforced."""
+                     record_id: str | None = None, public_url: str = "",
+                     now: datetime | None = None) -> StoredInterview:
+    """The employee's manager (or HR) records a conversation against a template (required answers enforced);
+    the employee is asked to confirm it."""
     at = now or utcnow()
     with store.session() as s:
         _cycle_row(s, corp_id, cycle_id)
@@ -120,15 +134,18 @@ def record_interview(store: Store, corp_id: str, cycle_id: str, employee: str, *
             raise ValidationError(f"interview {record_id!r} already exists; pick another id or revise that one")
         rec = rules.record_interview(entry.template, record_id, cycle_id, employee, interviewer, held_on, answers,
                                      agreed_actions)
-        return _save(s, corp_id, rec, entry.revision, actor=interviewer, action="record", expected_revision=0,
-                     now=at, reason=f"{entry.template.name} held {held_on.isoformat()}")
+        saved = _save(s, corp_id, rec, entry.revision, actor=interviewer, action="record", expected_revision=0,
+                      now=at, reason=f"{entry.template.name} held {held_on.isoformat()}")
+        _ask_to_confirm(s, corp_id, saved, entry.template.name, public_url)
+        return saved
 
 
 def revise_interview(store: Store, corp_id: str, record_id: str, *, actor: str, expected_revision: int,
                      held_on: date, answers: Mapping[str, str | int], agreed_actions: Sequence[AgreedAction] = (),
-                     hr_userids: Collection[str] = (), reason: str = "",
+                     hr_userids: Collection[str] = (), reason: str = "", public_url: str = "",
                      now: datetime | None = None) -> StoredInterview:
-    """The interviewer (or HR) corrects a record both parties have not yet confirmed; confirmations restart."""
+    """The interviewer (or HR) corrects a record both parties have not yet confirmed; confirmations restart and
+    the employee is asked again."""
     at = now or utcnow()
     with store.session() as s:
         current = _stored(get_document_in(s, corp_id, KIND, record_id))
@@ -138,8 +155,10 @@ def revise_interview(store: Store, corp_id: str, record_id: str, *, actor: str, 
                                   f"({rec.interviewer}) or HR can")
         template = get_interview_template_in(s, corp_id, rec.template_id, current.template_revision or None)
         new = rules.revise_record(rec, template.template, held_on, answers, agreed_actions)
-        return _save(s, corp_id, new, current.template_revision, actor=actor, action="revise",
-                     expected_revision=expected_revision, now=at, reason=reason)
+        saved = _save(s, corp_id, new, current.template_revision, actor=actor, action="revise",
+                      expected_revision=expected_revision, now=at, reason=reason)
+        _ask_to_confirm(s, corp_id, saved, template.template.name, public_url)
+        return saved
 
 
 def confirm_interview(store: Store, corp_id: str, record_id: str, *, userid: str,

@@ -32,6 +32,7 @@ from dingperf.services.results import release_results
 from dingperf.services.scoring_service import score_cycle
 from dingperf.store.engine import NotFound, Store
 from dingperf.store.repositories.audit import list_audit
+from dingperf.store.repositories.outbox import list_outbox_messages
 from tests.integration.collect_kit import CORP, CYCLE, LATE, NOW, REVENUE
 
 HR = ("hr",)
@@ -73,6 +74,24 @@ def test_manager_records_an_interview_with_agreed_actions(cycle: Store) -> None:
     assert got == stored and got.status == "open" and got.revision == 1
     assert got.record.agreed_actions == (action,) and dict(got.record.answers)["gaps"] == "late four times"
     assert _trail(cycle) == ["interview.record"]
+
+
+def test_the_employee_is_asked_to_confirm_each_new_or_revised_record(cycle: Store) -> None:
+    _record(cycle)
+    revise_interview(cycle, CORP, "iv-1", actor="mgr", expected_revision=1, held_on=HELD, answers=FEEDBACK,
+                     now=LATER)
+    with cycle.session() as s:
+        rows = sorted(list_outbox_messages(session=s, corp_id=CORP), key=lambda r: r.idempotency_key)
+    assert [(r.idempotency_key, r.payload["userids"]) for r in rows] == [
+        ("interview:iv-1:confirm:1", ["u-late"]), ("interview:iv-1:confirm:2", ["u-late"])]
+    assert "已修改" in rows[1].payload["msg"]["markdown"]["text"]
+
+
+def test_a_refused_record_queues_no_notice(cycle: Store) -> None:
+    with pytest.raises(ValidationError):
+        _record(cycle, interviewer="u-ok")
+    with cycle.session() as s:
+        assert list_outbox_messages(session=s, corp_id=CORP) == []
 
 
 def test_hr_may_hold_the_interview_instead_of_the_manager(cycle: Store) -> None:

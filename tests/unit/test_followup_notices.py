@@ -1,10 +1,10 @@
-"""Improvement-plan reminder wording: what is late and by how long, capped to fit DingTalk's 2048-byte limit."""
+"""面谈 and improvement-plan notice wording: what is late and by how long, capped to fit DingTalk's 2048-byte limit."""
 
 import json
 from datetime import date
 
 from dingperf.perf.improvement import Reminder
-from dingperf.services.plan_notices import MAX_BYTES, overdue_plan_notice
+from dingperf.services.followup_notices import MAX_BYTES, interview_to_confirm_notice, overdue_plan_notice
 
 TODAY = date(2026, 12, 20)
 
@@ -30,3 +30,10 @@ def test_a_long_list_is_cut_with_a_count_of_the_rest_and_fits_the_message_limit(
     shown = text.count("pip-")
     assert 0 < shown < 30 and f"另有 {30 - shown} 项" in text
     assert len(json.dumps(msg, ensure_ascii=False).encode()) < MAX_BYTES
+
+
+def test_the_interview_notice_names_the_interviewer_and_links_to_the_record() -> None:
+    msg = interview_to_confirm_notice(corp_id="c", record_id="iv-1", interviewer="mia", template_name="绩效结果反馈面谈",
+                                      held_on=date(2026, 12, 1), revision=1, public_url="https://perf.example.com")
+    card = msg["action_card"]
+    assert "mia 已填写" in card["markdown"] and "iv-1" in card["markdown"] and "interviews" in card["single_url"]

@@ -1,6 +1,6 @@
-"""Wording of improvement-plan reminders (绩效改进计划), Chinese first; the one place this text is built.
+"""Wording of 面谈 and improvement-plan (绩效改进计划) notices, Chinese first; the one place this text is built.
 
-A person gets one reminder a day listing everything they are late on. DingTalk refuses a msg over 2048 bytes
+An employee is asked to confirm each new or revised interview record. A person gets one plan reminder a day listing everything they are late on. DingTalk refuses a msg over 2048 bytes
 (DINGTALK.md §6.1), so the list is cut to a byte budget and titles are clipped; the date in the text keeps each day's
 reminder distinct (DingTalk drops identical content sent to one person twice in a day).
 """
@@ -52,3 +52,18 @@ def overdue_plan_notice(*, corp_id: str, today: date, items: Sequence[Reminder],
     if link is None:
         return markdown_msg(title, body + "\n\n在钉钉工作台打开 dingperf 处理。")
     return action_card_msg(title, body, single_title="查看改进计划", single_url=link)
+
+
+def interview_to_confirm_notice(*, corp_id: str, record_id: str, interviewer: str, template_name: str,
+                                held_on: date, revision: int, public_url: str = "") -> dict[str, Any]:
+    """To the employee: the interview record is written (or was revised) and waits for their confirmation."""
+    what = "已修改" if revision > 1 else "已填写"
+    title = f"请确认面谈记录（{held_on.isoformat()}）"
+    written = (f"{interviewer} {what}你们于 {held_on.isoformat()} 的面谈记录"
+               f"（{_clip(template_name)}，{record_id}，第 {revision} 版）。")
+    lines = [written, "请查看记录与约定的行动项：内容准确请确认；如有出入，请联系面谈人修改后再确认。"]
+    body = f"### {title}\n\n" + "\n\n".join(lines)
+    link = workbench_link(public_url, corp_id, "interviews")
+    if link is None:
+        return markdown_msg(title, body + "\n\n在钉钉工作台打开 dingperf 处理。")
+    return action_card_msg(title, body, single_title="查看并确认", single_url=link)
