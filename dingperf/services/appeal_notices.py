@@ -7,6 +7,7 @@ twice while the second round after a re-open is told again: `appeal:{id}:{step}:
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -24,6 +25,8 @@ from dingperf.services.perf_notices import (
 )
 from dingperf.store.tables.org import Employee
 from dingperf.store.tables.perf_participants import PerfParticipant
+
+log = logging.getLogger(__name__)
 
 
 def manager_of(s: Session, corp_id: str, userid: str, cycle_id: str | None = None) -> str | None:
@@ -45,6 +48,9 @@ def queue_filed_in(s: Session, corp_id: str, appeal: Appeal, *, hr_userids: Sequ
     """HR (or, when no HR userids are configured, the appellant's manager) must assign a handler."""
     cycle = _cycle_row(s, corp_id, appeal.cycle_id)
     people = list(hr_userids) or [manager_of(s, corp_id, appeal.userid, appeal.cycle_id)]
+    if not any(people):
+        log.warning("appeal %s: no HR userids configured and %s has no manager; nobody was told to assign a "
+                    "handler (set [org] hr_userids)", appeal.appeal_id, appeal.userid)
     msg = appeal_filed_notice(corp_id=corp_id, appeal_id=appeal.appeal_id, cycle_name=cycle.name,
                               appellant=appeal.userid, statement=appeal.statement, public_url=public_url)
     return queue_batches_in(s, corp_id, key_prefix=_key(appeal, "filed"), userids=people, msg=msg, now=now)

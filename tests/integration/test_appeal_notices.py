@@ -9,11 +9,11 @@ from decimal import Decimal
 import pytest
 
 from dingperf.perf.errors import ValidationError
-from dingperf.services.appeals import accept_appeal, assign_appeal, reject_appeal, reopen_appeal
+from dingperf.services.appeals import accept_appeal, assign_appeal, file_appeal, reject_appeal, reopen_appeal
 from dingperf.store.engine import Store
 from dingperf.store.repositories import list_outbox_messages
-from tests.integration.appeal_kit import DUE, file_ap1, in_review, prepare_appeal_cycle
-from tests.integration.collect_kit import CORP, NOW
+from tests.integration.appeal_kit import DUE, TOTAL, file_ap1, in_review, prepare_appeal_cycle
+from tests.integration.collect_kit import CORP, CYCLE, NOW
 
 
 @pytest.fixture
@@ -78,3 +78,10 @@ def test_a_reopened_appeal_tells_the_handler_who_decided_and_the_next_round_is_t
     people, text = notices["appeal:ap-1:reopened:1:0"]
     assert people == ["hrbp"] and "审批记录附上了" in text and "第2轮" in text
     assert len([k for k in notices if k.startswith("appeal:ap-1:assigned:1:")]) == 1  # round 2 has its own key
+
+
+def test_with_neither_hr_nor_a_manager_nobody_is_queued_and_a_warning_says_what_to_set(
+        appeal_cycle: Store, caplog: pytest.LogCaptureFixture) -> None:
+    file_appeal(appeal_cycle, CORP, CYCLE, "u-ok", TOTAL, "销售额少算了一单", appeal_id="ap-2", now=NOW)
+    assert _appeal_notices(appeal_cycle) == {}
+    assert "hr_userids" in caplog.text
