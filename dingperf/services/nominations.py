@@ -27,11 +27,12 @@ from dingperf.perf.nomination_rules import (
 )
 from dingperf.perf.reviews import Nomination, NominationStatus, RaterType, approve, nominate, reject, withdraw
 from dingperf.perf.reviews import review_policy as _policy
-from dingperf.services.cycles import CycleRecord, _record, _row, get_cycle
+from dingperf.services.cycles import get_cycle
 from dingperf.services.documents import Document, get_document_in, latest_documents_in, save_document_in
 from dingperf.services.templates import get_template
 from dingperf.store.engine import NotFound, Store
 from dingperf.store.tables.org import Employee
+from dingperf.store.tables.perf_cycles import PerfCycle
 from dingperf.store.tables.perf_participants import PerfParticipant
 from dingperf.store.types import utcnow
 
@@ -57,13 +58,17 @@ def nomination_id(cycle_id: str, reviewee: str, rater: str) -> str:
 
 def _stored(doc: Document) -> StoredNomination:
     b = doc.body
-    nom = Nomination(doc.cycle_id or "", doc.subject_userid or "", b["rater"], RaterType(b["rater_type"]), b["nominated_by"],
-                     NominationStatus(doc.status))
+    nom = Nomination(doc.cycle_id or "", doc.subject_userid or "", b["rater"], RaterType(b["rater_type"]),
+                     b["nominated_by"], NominationStatus(doc.status))
     return StoredNomination(nom, doc.revision, tuple(b.get("history", ())))
 
 
-def _cycle(s: Session, corp_id: str, cycle_id: str) -> CycleRecord:
-    return _record(_row(s, corp_id, cycle_id))
+def _phase(s: Session, corp_id: str, cycle_id: str) -> str:
+    """The cycle's phase, read inside the caller's transaction."""
+    row = s.get(PerfCycle, (corp_id, cycle_id))
+    if row is None:
+        raise NotFound(f"no cycle {cycle_id!r} in corp {corp_id}; check the id")
+    return row.phase
 
 
 def limits_for(store: Store, corp_id: str, cycle_id: str) -> NominationLimits:
@@ -112,8 +117,7 @@ def nominate_rater(store: Store, corp_id: str, cycle_id: str, reviewee: str, rat
     now = now or utcnow()
     limits = limits_for(store, corp_id, cycle_id)
     with store.session() as s:
-        cycle = _cycle(s, corp_id, cycle_id)
-        require_nomination_phase(cycle.phase, cycle_id)
+        require_nomination_phase(_phase(s, corp_id, cycle_id), cycle_id)
         manager = _manager(s, corp_id, cycle_id, reviewee)
         if actor not in (reviewee, manager) and actor not in hr_userids:
             raise ValidationError(f"{actor} cannot nominate raters for {reviewee}; {reviewee}, their manager "
@@ -146,8 +150,7 @@ def _decide(store: Store, corp_id: str, cycle_id: str, reviewee: str, rater: str
             hr_userids: Collection[str], now: datetime | None, move: Any) -> StoredNomination:
     now = now or utcnow()
     with store.session() as s:
-        cycle = _cycle(s, corp_id, cycle_id)
-        require_nomination_phase(cycle.phase, cycle_id)
+        require_nomination_phase(_phase(s, corp_id, cycle_id), cycle_id)
         manager = _manager(s, corp_id, cycle_id, reviewee)
         current = _stored(get_document_in(s, corp_id, KIND, nomination_id(cycle_id, reviewee, rater)))
         nom, audit = move(current.nomination, manager, now)
@@ -230,7 +233,7 @@ def set_review_rules(store: Store, corp_id: str, cycle_id: str, *, actor: str, h
     config = cycle.raters or get_template(store, corp_id, cycle.template.id, cycle.template.version).raters
     limits = nomination_limits(config, declared)  # refuses bad limits before anything is written
     with store.session() as s:
-        require_nomination_phase(_cycle(s, corp_id, cycle_id).phase, cycle_id)
+        require_nomination_phase(_phase(s, corp_id, cycle_id), cycle_id)
         save_document_in(s, corp_id, RULES_KIND, cycle_id, status="declared", body=declared, actor=actor,
                          cycle_id=cycle_id, now=now or utcnow())
         return limits
