@@ -6,12 +6,15 @@ rated by self, manager and 3 peers, plus/minus items for ~10%). Then, timed:
 
 1. dingperf: `score_cycle` — load inputs in ranges, score every participant, upsert results in batches.
 2. reference: one plain executemany INSERT of the very same result rows into a table of the same shape in
-   the same database (the storage limit).
+   the same database (the storage limit). The same on both backends; on PostgreSQL psycopg runs an
+   executemany in pipeline mode (dingperf itself writes its fast-path rows there by COPY).
 3. check: an independent numpy recomputation of every total from the raw input rows, rounded half-up to
    the template's 1 place, counted against the persisted totals.
 
-Prints wall times, employees/s, CPU seconds (this process and its workers; a PostgreSQL server's own CPU is
-not included) and peak RSS, and ends with one line (score_ratio is by wall time, as specified):
+Prints the database and its version, wall times, employees/s, CPU seconds (this process and its workers;
+plus, for a PostgreSQL server on this machine, the server's own processes read from /proc — dingperf leaves
+the grouping of input rows to the server there), the wall and CPU ratios and peak RSS, and ends with one
+line (score_ratio is by wall time, as specified):
 RESULT score_ratio=<dingperf time ÷ reference time> rss_mb=<peak RSS> mismatches=<count>
 
     python bench/score_cycle.py [--employees 100000] [--database-url URL] [--batch 5000] [--seed 7]
@@ -20,10 +23,12 @@ RESULT score_ratio=<dingperf time ÷ reference time> rss_mb=<peak RSS> mismatche
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -34,9 +39,10 @@ from sqlalchemy import MetaData
 from dingperf.perf.templates import Template
 from dingperf.services.cycles import add_participants, create_cycle
 from dingperf.services.score_inputs import InputValue, RatingEntry, record_inputs, record_ratings
+from dingperf.services.scoring_batches import worker_count
 from dingperf.services.scoring_service import score_cycle
 from dingperf.services.templates import publish_template
-from dingperf.store.engine import open_store
+from dingperf.store.engine import Store, open_store
 from dingperf.store.migrate import upgrade_database
 from dingperf.store.perf_repositories import RESULT_SCORE_COLUMNS, RESULTS, Binder, dumps, result_insert_sql
 
@@ -117,8 +123,9 @@ def setup(url: str, n: int, seed: int) -> None:
     store.dispose()
 
 
-def reference_insert(url: str) -> tuple[float, float, int]:
-    """Time one plain executemany of the persisted result rows into a same-shaped table (storage limit)."""
+def reference_insert(url: str, server: Callable[[], float] | None) -> tuple[float, float, float, int]:
+    """Time one plain executemany of the persisted result rows into a same-shaped table (storage limit):
+    (wall s, CPU s of this process, CPU s of a local PostgreSQL server or 0, rows)."""
     store = open_store(url)
     ref = RESULTS.to_metadata(MetaData(), name="bench_ref_results")
     ref.primary_key.name = "pk_bench_ref_results"  # PostgreSQL wants constraint names unique per schema
@@ -147,12 +154,12 @@ def reference_insert(url: str) -> tuple[float, float, int]:
         del raw
         sql = result_insert_sql(conn, ref)
     with store.engine.begin() as conn:
-        t0, c0 = time.perf_counter(), _cpu()
+        t0, c0, s0 = time.perf_counter(), _cpu(), server() if server else 0.0
         conn.exec_driver_sql(sql, rows)
-    elapsed, cpu = time.perf_counter() - t0, _cpu() - c0
+    elapsed, cpu, server_cpu = time.perf_counter() - t0, _cpu() - c0, (server() - s0) if server else 0.0
     ref.drop(store.engine)
     store.dispose()
-    return elapsed, cpu, len(rows)
+    return elapsed, cpu, server_cpu, len(rows)
 
 
 def _clip(a: np.ndarray) -> np.ndarray:
@@ -237,6 +244,60 @@ def rss_mb() -> float:
     return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
 
 
+def _proc_stat(pid: int) -> tuple[str, int, int, int]:
+    """(command, parent pid, own CPU ticks, reaped children's CPU ticks) of a process, from /proc."""
+    with open(f"/proc/{pid}/stat") as f:
+        text = f.read()
+    command = text[text.index("(") + 1:text.rindex(")")]
+    fields = text[text.rindex(")") + 2:].split()  # fields[k - 3] is field k of proc(5)
+    return command, int(fields[1]), int(fields[11]) + int(fields[12]), int(fields[13]) + int(fields[14])
+
+
+def server_cpu_probe(url: str) -> Callable[[], float] | None:
+    """A function giving the CPU seconds a PostgreSQL server on this machine has used so far (postmaster,
+    its live processes and the ones it reaped), or None (SQLite, a remote server, no /proc)."""
+    if not url.startswith("postgresql") or not os.path.isdir("/proc"):
+        return None
+    store = open_store(url)
+    try:
+        if store.engine.url.host not in (None, "", "localhost", "127.0.0.1", "::1"):
+            return None
+        with store.engine.connect() as conn:
+            backend = conn.exec_driver_sql("SELECT pg_backend_pid()").scalar_one()
+        command, postmaster, _, _ = _proc_stat(backend)
+        if not command.startswith("postgres") or not _proc_stat(postmaster)[0].startswith("postgres"):
+            return None
+    except OSError:
+        return None
+    finally:
+        store.dispose()
+    tick = os.sysconf("SC_CLK_TCK")
+
+    def sample() -> float:
+        _, _, own, reaped = _proc_stat(postmaster)
+        ticks = own + reaped
+        for entry in os.listdir("/proc"):
+            if entry.isdigit():
+                try:
+                    _, parent, used, _ = _proc_stat(int(entry))
+                except (OSError, ValueError):
+                    continue  # exited meanwhile
+                if parent == postmaster:
+                    ticks += used
+        return ticks / tick
+
+    return sample
+
+
+def database_version(store: Store) -> str:
+    """The backend and its version, e.g. "postgresql (PostgreSQL 15.10 …)" or "sqlite (SQLite 3.45.1)"."""
+    with store.engine.connect() as conn:
+        if store.dialect == "sqlite":
+            return f"sqlite (SQLite {conn.exec_driver_sql('SELECT sqlite_version()').scalar_one()})"
+        version = str(conn.exec_driver_sql("SELECT version()").scalar_one())
+    return f"{store.dialect} ({version.split(',')[0]})"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--employees", type=int, default=100_000)
@@ -254,17 +315,25 @@ def main() -> None:
         print(f"setup: {n} employees, {n * 7} actuals, {n * 5} rater rows inserted in "
               f"{time.perf_counter() - t0:.1f} s ({url.split(':')[0]})", flush=True)
         store = open_store(url)
-        t1, c1 = time.perf_counter(), _cpu()
+        server = server_cpu_probe(url)
+        print(f"database: {database_version(store)}; workers: {worker_count(store, n, args.workers)}; server CPU "
+              f"{'measured (local server, /proc)' if server else 'not measured'}", flush=True)
+        t1, c1, s1 = time.perf_counter(), _cpu(), server() if server else 0.0
         summary = score_cycle(store, CORP, CYCLE, batch_size=args.batch, workers=args.workers, now=NOW)
         score_s, score_cpu = time.perf_counter() - t1, _cpu() - c1
+        score_server = (server() - s1) if server else 0.0
         store.dispose()
         rss_after_score = rss_mb()
         print(f"dingperf score_cycle: {score_s:.2f} s, {n / score_s:,.0f} employees/s "
-              f"(scored {summary.scored}, blocked {summary.blocked}); CPU {score_cpu:.2f} s; peak RSS {rss_after_score:.0f} MB", flush=True)
-        ref_s, ref_cpu, ref_rows = reference_insert(url)
+              f"(scored {summary.scored}, blocked {summary.blocked}); CPU {score_cpu:.2f} s here"
+              f"{f' + {score_server:.2f} s server' if server else ''}; peak RSS {rss_after_score:.0f} MB", flush=True)
+        ref_s, ref_cpu, ref_server, ref_rows = reference_insert(url, server)
         print(f"reference insert of the same {ref_rows} rows: {ref_s:.2f} s, {ref_rows / ref_s:,.0f} rows/s; "
-              f"CPU {ref_cpu:.2f} s (ratio by CPU {score_cpu / ref_cpu:.2f})",
-              flush=True)
+              f"CPU {ref_cpu:.2f} s here{f' + {ref_server:.2f} s server' if server else ''}", flush=True)
+        with_server = (f", with the server's {(score_cpu + score_server) / (ref_cpu + ref_server):.2f}"
+                       if server else "")
+        print(f"ratios: wall {score_s / ref_s:.2f}; CPU of this process and its workers "
+              f"{score_cpu / ref_cpu:.2f}{with_server}", flush=True)
         t2 = time.perf_counter()
         expected, stored = numpy_totals(url, n), persisted_totals(url, n)
         mismatches = int(np.count_nonzero(expected != stored))
