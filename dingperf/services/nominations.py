@@ -33,6 +33,7 @@ from dingperf.services.templates import get_template
 from dingperf.store.engine import NotFound, Store
 from dingperf.store.tables.org import Employee
 from dingperf.store.tables.perf_cycles import PerfCycle
+from dingperf.store.tables.perf_inputs import PerfRating
 from dingperf.store.tables.perf_participants import PerfParticipant
 from dingperf.store.types import utcnow
 
@@ -146,8 +147,8 @@ def nominate_rater(store: Store, corp_id: str, cycle_id: str, reviewee: str, rat
                                              now), history, current.revision if current else 0, now)
 
 
-def _decide(store: Store, corp_id: str, cycle_id: str, reviewee: str, rater: str, actor: str,
-            hr_userids: Collection[str], now: datetime | None, move: Any) -> StoredNomination:
+def _decide(store: Store, corp_id: str, cycle_id: str, reviewee: str, rater: str, now: datetime | None,
+            move: Any) -> StoredNomination:
     now = now or utcnow()
     with store.session() as s:
         require_nomination_phase(_phase(s, corp_id, cycle_id), cycle_id)
@@ -168,14 +169,14 @@ def _approver(actor: str, manager: str | None, reviewee: str, hr_userids: Collec
 def approve_nomination(store: Store, corp_id: str, cycle_id: str, reviewee: str, rater: str, *, actor: str,
                        hr_userids: Collection[str] = (), now: datetime | None = None) -> StoredNomination:
     """The reviewee's manager (or HR) approves a nominated rater."""
-    return _decide(store, corp_id, cycle_id, reviewee, rater, actor, hr_userids, now,
+    return _decide(store, corp_id, cycle_id, reviewee, rater, now,
                    lambda nom, manager, at: approve(nom, actor, at, _approver(actor, manager, reviewee, hr_userids)))
 
 
 def reject_nomination(store: Store, corp_id: str, cycle_id: str, reviewee: str, rater: str, *, reason: str,
                       actor: str, hr_userids: Collection[str] = (), now: datetime | None = None) -> StoredNomination:
     """The reviewee's manager (or HR) rejects a nominated rater, with a reason."""
-    return _decide(store, corp_id, cycle_id, reviewee, rater, actor, hr_userids, now,
+    return _decide(store, corp_id, cycle_id, reviewee, rater, now,
                    lambda nom, manager, at: reject(nom, actor, at, _approver(actor, manager, reviewee, hr_userids),
                                                    reason))
 
@@ -189,7 +190,7 @@ def withdraw_nomination(store: Store, corp_id: str, cycle_id: str, reviewee: str
                                   f"({nom.nominated_by}), {reviewee}, their manager or HR can")
         return withdraw(nom, actor, at, reason)
 
-    return _decide(store, corp_id, cycle_id, reviewee, rater, actor, hr_userids, now, move)
+    return _decide(store, corp_id, cycle_id, reviewee, rater, now, move)
 
 
 def nominations_for_reviewee(store: Store, corp_id: str, cycle_id: str, reviewee: str) -> list[StoredNomination]:
@@ -199,10 +200,13 @@ def nominations_for_reviewee(store: Store, corp_id: str, cycle_id: str, reviewee
 
 
 def reviews_to_write(store: Store, corp_id: str, cycle_id: str, rater: str) -> list[StoredNomination]:
-    """Whom `rater` must review in the cycle: their approved (not yet submitted) nominations, by reviewee."""
+    """Whom `rater` must still review in the cycle: approved nominations without a recorded rating, by reviewee."""
     with store.session() as s:
         docs = latest_documents_in(s, corp_id, KIND, cycle_id=cycle_id, status=NominationStatus.APPROVED.value)
-        return [_stored(d) for d in docs if d.body["rater"] == rater]
+        rated = set(s.exec(select(PerfRating.userid).where(PerfRating.corp_id == corp_id,
+                                                           PerfRating.cycle_id == cycle_id,
+                                                           PerfRating.rater_id == rater)).all())
+        return [_stored(d) for d in docs if d.body["rater"] == rater and d.subject_userid not in rated]
 
 
 def nomination_shortfalls(store: Store, corp_id: str, cycle_id: str) -> dict[str, tuple[str, ...]]:

@@ -21,9 +21,10 @@ from dingperf.services.nominations import (
     withdraw_nomination,
 )
 from dingperf.services.phases import override_phase
+from dingperf.services.score_inputs import RatingEntry, record_ratings
 from dingperf.store.engine import NotFound, Store
 from dingperf.store.repositories.audit import list_audit
-from tests.integration.nomination_kit import CORP, CYCLE, HR, NOW, PLAIN, org_and_cycles
+from tests.integration.nomination_kit import CORP, CYCLE, HR, NOW, PLAIN, VALUES, org_and_cycles
 
 PEER = RaterType.PEER
 
@@ -182,6 +183,13 @@ def test_both_sides_can_list_the_nominations(org: Store) -> None:
     approve_nomination(org, CORP, CYCLE, "ann", "bob", actor="mia", now=NOW)
     assert [n.nomination.rater for n in nominations_for_reviewee(org, CORP, CYCLE, "ann")] == ["bob", "cat"]
     assert [n.nomination.reviewee for n in reviews_to_write(org, CORP, CYCLE, "bob")] == ["ann"]
+
+
+def test_a_review_once_recorded_is_no_longer_to_write(org: Store) -> None:
+    nominate_rater(org, CORP, CYCLE, "ann", "bob", PEER, actor="ann", now=NOW)
+    approve_nomination(org, CORP, CYCLE, "ann", "bob", actor="mia", now=NOW)
+    record_ratings(org, CORP, CYCLE, [RatingEntry("ann", "bob", "peer", "values", VALUES)], now=NOW)
+    assert reviews_to_write(org, CORP, CYCLE, "bob") == []
 
 
 def test_shortfalls_name_who_lacks_approved_peers(org: Store) -> None:
