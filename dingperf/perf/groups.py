@@ -37,6 +37,8 @@ class OrgContext:
     as_of: date
     dept_parent: Mapping[str, str | None] = field(default_factory=dict)
     employees: Mapping[str, Employee] = field(default_factory=dict)
+    # Ancestor sets per department, filled on first use: a 100,000-person refresh asks about ~1,000 departments.
+    _above: dict[str, frozenset[str]] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def dept_ancestors(self, dept_id: str) -> list[str]:
         """``dept_id`` and every department above it."""
@@ -46,6 +48,13 @@ class OrgContext:
             seen.add(cur)
             cur = self.dept_parent.get(cur)
         return chain
+
+    def is_in_subtree(self, dept_id: str, root: str) -> bool:
+        """True when ``dept_id`` is ``root`` or below it."""
+        above = self._above.get(dept_id)
+        if above is None:
+            above = self._above[dept_id] = frozenset(self.dept_ancestors(dept_id))
+        return root in above
 
     def manager_chain(self, userid: str) -> list[str]:
         """Direct manager first, then theirs, up to the top."""
@@ -64,6 +73,10 @@ class Verdict:
 
 
 class Rule(Protocol):
+    """`test` decides (fast, for whole-org refreshes); `judge` decides and explains. They always agree."""
+
+    def test(self, emp: Employee, ctx: OrgContext) -> bool: ...
+
     def judge(self, emp: Employee, ctx: OrgContext) -> Verdict: ...
 
 
@@ -71,9 +84,12 @@ class Rule(Protocol):
 class InDepartmentSubtree:
     dept_id: str
 
+    def test(self, emp: Employee, ctx: OrgContext) -> bool:
+        return any(ctx.is_in_subtree(d, self.dept_id) for d in emp.dept_ids)
+
     def judge(self, emp: Employee, ctx: OrgContext) -> Verdict:
         for d in emp.dept_ids:
-            if self.dept_id in ctx.dept_ancestors(d):
+            if ctx.is_in_subtree(d, self.dept_id):
                 return Verdict(True, f"department {d} is in the subtree of {self.dept_id}")
         return Verdict(False, f"departments {list(emp.dept_ids)} are outside the subtree of {self.dept_id}")
 
@@ -81,6 +97,9 @@ class InDepartmentSubtree:
 @dataclass(frozen=True)
 class TitleIn:
     titles: frozenset[str]
+
+    def test(self, emp: Employee, ctx: OrgContext) -> bool:
+        return emp.title in self.titles
 
     def judge(self, emp: Employee, ctx: OrgContext) -> Verdict:
         ok = emp.title in self.titles
@@ -92,9 +111,12 @@ class JobLevelBetween:
     low: int | None = None
     high: int | None = None
 
-    def judge(self, emp: Employee, ctx: OrgContext) -> Verdict:
+    def test(self, emp: Employee, ctx: OrgContext) -> bool:
         lv = emp.job_level
-        ok = lv is not None and (self.low is None or lv >= self.low) and (self.high is None or lv <= self.high)
+        return lv is not None and (self.low is None or lv >= self.low) and (self.high is None or lv <= self.high)
+
+    def judge(self, emp: Employee, ctx: OrgContext) -> Verdict:
+        lv, ok = emp.job_level, self.test(emp, ctx)
         return Verdict(ok, f"job level {lv} {'is' if ok else 'is not'} within [{self.low}, {self.high}]")
 
 
@@ -107,6 +129,9 @@ def tenure_months(hired_on: date, as_of: date) -> int:
 @dataclass(frozen=True)
 class TenureAtLeast:
     months: int
+
+    def test(self, emp: Employee, ctx: OrgContext) -> bool:
+        return emp.hired_on is not None and tenure_months(emp.hired_on, ctx.as_of) >= self.months
 
     def judge(self, emp: Employee, ctx: OrgContext) -> Verdict:
         if emp.hired_on is None:
@@ -121,17 +146,23 @@ class ReportsTo:
     manager_userid: str
     direct_only: bool = True
 
+    def test(self, emp: Employee, ctx: OrgContext) -> bool:
+        if emp.manager_userid == self.manager_userid:
+            return True
+        return bool(emp.manager_userid) and not self.direct_only and \
+            self.manager_userid in ctx.manager_chain(emp.manager_userid or "")
+
     def judge(self, emp: Employee, ctx: OrgContext) -> Verdict:
-        chain = [emp.manager_userid] if emp.manager_userid else []
-        if chain and not self.direct_only:
-            chain += ctx.manager_chain(emp.manager_userid)
-        ok = self.manager_userid in chain
+        ok = self.test(emp, ctx)
         how = "directly" if self.direct_only else "directly or indirectly"
         return Verdict(ok, f"{'reports' if ok else 'does not report'} {how} to {self.manager_userid}")
 
 
 @dataclass(frozen=True)
 class IsActive:
+    def test(self, emp: Employee, ctx: OrgContext) -> bool:
+        return emp.active
+
     def judge(self, emp: Employee, ctx: OrgContext) -> Verdict:
         return Verdict(emp.active, "active" if emp.active else "inactive (left or suspended)")
 
@@ -139,6 +170,9 @@ class IsActive:
 @dataclass(frozen=True)
 class AllOf:
     rules: tuple[Rule, ...]
+
+    def test(self, emp: Employee, ctx: OrgContext) -> bool:
+        return all(r.test(emp, ctx) for r in self.rules)
 
     def judge(self, emp: Employee, ctx: OrgContext) -> Verdict:
         verdicts = [r.judge(emp, ctx) for r in self.rules]
@@ -152,17 +186,25 @@ class AllOf:
 class AnyOf:
     rules: tuple[Rule, ...]
 
+    def test(self, emp: Employee, ctx: OrgContext) -> bool:
+        return any(r.test(emp, ctx) for r in self.rules)
+
     def judge(self, emp: Employee, ctx: OrgContext) -> Verdict:
-        verdicts = [r.judge(emp, ctx) for r in self.rules]
-        for v in verdicts:
+        verdicts = []
+        for r in self.rules:
+            v = r.judge(emp, ctx)
             if v.matched:
                 return v
+            verdicts.append(v)
         return Verdict(False, " and ".join(v.why for v in verdicts))
 
 
 @dataclass(frozen=True)
 class Not:
     rule: Rule
+
+    def test(self, emp: Employee, ctx: OrgContext) -> bool:
+        return not self.rule.test(emp, ctx)
 
     def judge(self, emp: Employee, ctx: OrgContext) -> Verdict:
         v = self.rule.judge(emp, ctx)
@@ -194,7 +236,8 @@ def group_source(group: Group) -> str:
     return f"{'virtual' if isinstance(group, VirtualGroup) else 'group'}:{group.group_id}"
 
 
-def _judge(group: Group, emp: Employee, ctx: OrgContext) -> Verdict:
+def judge_group(group: Group, emp: Employee, ctx: OrgContext) -> Verdict:
+    """Whether ``emp`` belongs to ``group``, and why."""
     if isinstance(group, VirtualGroup):
         if emp.userid not in group.members:
             return Verdict(False, f"not listed in virtual group {group.name}")
@@ -210,53 +253,10 @@ def evaluate(groups: Iterable[Group], ctx: OrgContext) -> dict[str, str]:
     for group in groups:
         for uid in sorted(ctx.employees):
             if uid not in out:
-                v = _judge(group, ctx.employees[uid], ctx)
+                v = judge_group(group, ctx.employees[uid], ctx)
                 if v.matched:
                     out[uid] = f"{group.name}: {v.why}"
     return out
-
-
-@dataclass(frozen=True, slots=True)
-class Match:
-    """Why someone takes part: the first group (in definition order) that matched them."""
-
-    source: str
-    why: str
-
-
-def match_participants(groups: Iterable[Group], ctx: OrgContext,
-                       exclusions: Mapping[str, str] | None = None) -> dict[str, Match]:
-    """Active, non-excluded members of the union of ``groups``: userid → Match (first matching group wins).
-
-    People who left never join through a group, even when a rule forgets ``IsActive``.
-    """
-    excluded = exclusions or {}
-    out: dict[str, Match] = {}
-    for group in groups:
-        source = group_source(group)
-        # A virtual group is a short list: look its members up instead of judging everyone.
-        uids = sorted(group.members) if isinstance(group, VirtualGroup) else sorted(ctx.employees)
-        for uid in uids:
-            emp = ctx.employees.get(uid)
-            if uid in out or uid in excluded or emp is None or not emp.active:
-                continue
-            v = _judge(group, emp, ctx)
-            if v.matched:
-                out[uid] = Match(source, f"{group.name}: {v.why}")
-    return out
-
-
-def why_not_member(groups: Iterable[Group], userid: str, ctx: OrgContext,
-                   exclusions: Mapping[str, str] | None = None) -> str:
-    """Why ``userid`` is not (or no longer) a member of any of ``groups``."""
-    if exclusions and userid in exclusions:
-        return f"excluded from the cycle: {exclusions[userid]}"
-    emp = ctx.employees.get(userid)
-    if emp is None:
-        return "no longer in the address book"
-    if not emp.active:
-        return "left the company (inactive in the address book)"
-    return "; ".join(f"{g.name}: {_judge(g, emp, ctx).why}" for g in groups) or "no participant groups"
 
 
 @dataclass(frozen=True)
@@ -286,7 +286,7 @@ def diff_membership(groups: Iterable[Group], previous: Iterable[str], ctx: OrgCo
         if emp is None:
             removed.append(MemberChange(u, "no longer in the address book"))
         else:
-            removed.append(MemberChange(u, "; ".join(_judge(g, emp, ctx).why for g in groups)))
+            removed.append(MemberChange(u, "; ".join(judge_group(g, emp, ctx).why for g in groups)))
     return MembershipDiff(added, tuple(removed), frozenset(now))
 
 

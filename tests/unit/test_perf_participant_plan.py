@@ -4,17 +4,15 @@ from __future__ import annotations
 
 from datetime import date
 
-from dingperf.perf.groups import (
-    DynamicGroup,
-    Employee,
-    InDepartmentSubtree,
+from dingperf.perf.groups import DynamicGroup, Employee, InDepartmentSubtree, OrgContext, VirtualGroup
+from dingperf.perf.participant_plan import (
+    Current,
     Match,
-    OrgContext,
-    VirtualGroup,
+    is_group_source,
     match_participants,
+    plan_refresh,
     why_not_member,
 )
-from dingperf.perf.participant_plan import Current, is_group_source, plan_refresh
 
 TREE = {"1": None, "sales": "1", "north": "sales", "rd": "1"}
 SALES = DynamicGroup("sales", "Sales", InDepartmentSubtree("sales"))
@@ -34,7 +32,7 @@ def test_the_first_matching_group_is_the_source():
     found = match_participants([SALES, TEAM], ctx(ANN, BOB, MIA))
     assert {u: m.source for u, m in found.items()} == {"ann": "group:sales", "mia": "group:sales",
                                                         "bob": "virtual:px"}
-    assert "north is in the subtree of sales" in found["ann"].why
+    assert found["ann"].why(ANN, ctx(ANN)) == "Sales: department north is in the subtree of sales"
 
 
 def test_people_who_left_never_match_even_without_an_active_rule():
@@ -76,13 +74,14 @@ def test_someone_with_data_is_marked_unmatched_not_removed_and_stays_held():
 
 
 def test_an_unmatched_participant_who_matches_again_loses_the_mark():
-    plan = plan_refresh({"ann": Current("unmatched:group:sales", "mia")}, {"ann": Match("group:sales", "Sales: x")},
+    plan = plan_refresh({"ann": Current("unmatched:group:sales", "mia")}, {"ann": Match("group:sales", SALES)},
                         {"ann"}, [SALES], ctx(ANN))
-    assert [(c.source, c.why) for c in plan.updated] == [("group:sales", "selected again (Sales: x)")]
+    assert [(c.source, c.why) for c in plan.updated] == [
+        ("group:sales", "selected again (Sales: department north is in the subtree of sales)")]
 
 
 def test_a_group_member_follows_the_org_manager():
-    plan = plan_refresh({"ann": Current("group:sales", "old-boss")}, {"ann": Match("group:sales", "Sales")}, set(),
+    plan = plan_refresh({"ann": Current("group:sales", "old-boss")}, {"ann": Match("group:sales", SALES)}, set(),
                         [SALES], ctx(ANN))
     assert [(c.manager_userid, c.why) for c in plan.updated] == [("mia", "manager is now mia")]
 
@@ -96,3 +95,29 @@ def test_an_unchanged_membership_plans_nothing():
 def test_group_sources_are_recognised_with_or_without_the_mark():
     assert is_group_source("virtual:px") and is_group_source("unmatched:group:g")
     assert not is_group_source("manual") and not is_group_source("unmatched:manual")
+
+
+def test_every_rule_test_agrees_with_its_judge():
+    from itertools import product
+
+    from dingperf.perf.groups import (
+        AllOf,
+        AnyOf,
+        IsActive,
+        JobLevelBetween,
+        Not,
+        ReportsTo,
+        TenureAtLeast,
+        TitleIn,
+    )
+
+    rules = [InDepartmentSubtree("sales"), TitleIn(frozenset({"Rep"})), JobLevelBetween(3, 5), JobLevelBetween(None, 2),
+             TenureAtLeast(12), ReportsTo("mia"), ReportsTo("ceo", direct_only=False), IsActive(),
+             AllOf((IsActive(), TitleIn(frozenset({"Rep"})))), AnyOf((JobLevelBetween(6), Not(IsActive())))]
+    people = [Employee(f"e{i}", "E", depts, title, level, hired, manager, active)
+              for i, (depts, title, level, hired, manager, active) in enumerate(product(
+                  [("north",), ("rd",), ()], ["Rep", ""], [None, 1, 4, 7], [None, date(2020, 1, 1), date(2026, 6, 1)],
+                  ["mia", "ann", None], [True, False]))]
+    org = OrgContext(date(2026, 11, 23), TREE, {e.userid: e for e in people + [MIA, ANN]})
+    for rule, emp in product(rules, people):
+        assert rule.test(emp, org) == rule.judge(emp, org).matched, (rule, emp)
