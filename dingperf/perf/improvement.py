@@ -13,6 +13,7 @@ from typing import Any
 
 from dingperf.perf.audit import AuditRecord, record, require_aware, require_reason, transition_error
 from dingperf.perf.errors import ValidationError
+from dingperf.perf.interviews import AgreedAction
 
 
 class PlanStatus(StrEnum):
@@ -202,6 +203,11 @@ def reminders(plans: Iterable[ImprovementPlan], now: datetime, tz: tzinfo) -> di
             found.setdefault(p.manager, []).append(Reminder(p.manager, p.plan_id, p.employee, None, p.objective,
                                                             p.ends_on))
     return {u: tuple(sorted(r, key=lambda x: (x.due, x.plan_id, x.task_id or ""))) for u, r in sorted(found.items())}
+
+
+def tasks_from_actions(actions: Iterable[AgreedAction], prefix: str = "a") -> tuple[PlanTask, ...]:
+    """The actions agreed in a 面谈 as plan tasks (ids a1, a2, …), so what was agreed is tracked to the end."""
+    return tuple(PlanTask(f"{prefix}{n}", a.text, a.owner, a.due) for n, a in enumerate(actions, 1))
 
 
 def needing_plan(grades: Mapping[str, str | None], planned: Collection[str], wanted: Collection[str]) -> tuple[str, ...]:

@@ -22,6 +22,7 @@ from dingperf.perf import improvement as rules
 from dingperf.perf.audit import AuditRecord, record
 from dingperf.perf.errors import ValidationError
 from dingperf.perf.improvement import ImprovementPlan, PlanOutcome, PlanStatus, PlanTask, PlanTaskStatus
+from dingperf.perf.interviews import record_from_dict
 from dingperf.services.cycles import _row as _cycle_row
 from dingperf.services.documents import (
     Document,
@@ -33,6 +34,7 @@ from dingperf.services.documents import (
     save_document_in,
 )
 from dingperf.services.followup_notices import overdue_plan_notice
+from dingperf.services.interviews import KIND as INTERVIEW
 from dingperf.services.notice_queue import queue_notice_in
 from dingperf.services.results import _stored as _stored_result
 from dingperf.store.engine import NotFound, Store
@@ -47,10 +49,11 @@ _OPEN = (PlanStatus.DRAFT.value, PlanStatus.ACTIVE.value)
 
 @dataclass(frozen=True)
 class StoredPlan:
-    """One revision of a plan, with the cycle whose result prompted it (if any)."""
+    """One revision of a plan, with the cycle whose result and the 面谈 whose agreed actions prompted it (if any)."""
 
     plan: ImprovementPlan
     cycle_id: str | None
+    interview_id: str | None
     revision: int
     saved_by: str
     saved_at: datetime
@@ -72,7 +75,8 @@ class PlanCandidate:
 
 
 def _stored(doc: Document) -> StoredPlan:
-    return StoredPlan(rules.plan_from_dict(doc.body), doc.cycle_id, doc.revision, doc.saved_by, doc.saved_at)
+    return StoredPlan(rules.plan_from_dict(doc.body), doc.cycle_id, doc.body.get("interview_id"), doc.revision,
+                      doc.saved_by, doc.saved_at)
 
 
 def _zone(zone: str | tzinfo) -> tzinfo:
@@ -87,26 +91,35 @@ def _exists(s: Session, corp_id: str, plan_id: str) -> bool:
     return True
 
 
-def _save(s: Session, corp_id: str, plan: ImprovementPlan, cycle_id: str | None, audit: AuditRecord,
-          expected_revision: int | None) -> StoredPlan:
+def _save(s: Session, corp_id: str, plan: ImprovementPlan, audit: AuditRecord, expected_revision: int | None, *,
+          cycle_id: str | None, interview_id: str | None) -> StoredPlan:
     # The pure moves name "task:<id>" and "close:<outcome>"; the audit action stays one per kind of step and the
     # detail moves into the reason.
     head, _, detail = audit.action.partition(":")
     action = "update_task" if head == "task" else head
     move = f"{detail}: {audit.from_state} -> {audit.to_state}" if detail else ""
     why = ": ".join(x for x in (move, audit.reason) if x) or f"{audit.from_state} -> {audit.to_state}"
-    doc = save_document_in(s, corp_id, KIND, plan.plan_id, status=plan.status.value, body=rules.plan_to_dict(plan),
+    body = {**rules.plan_to_dict(plan), "interview_id": interview_id}
+    doc = save_document_in(s, corp_id, KIND, plan.plan_id, status=plan.status.value, body=body,
                            actor=audit.actor, cycle_id=cycle_id, subject_userid=plan.employee,
                            expected_revision=expected_revision, action=action, reason=why, now=audit.at)
     return _stored(doc)
 
 
+def _agreed_actions(s: Session, corp_id: str, interview_id: str, employee: str) -> tuple[PlanTask, ...]:
+    rec = record_from_dict(get_document_in(s, corp_id, INTERVIEW, interview_id).body["record"])
+    if rec.employee != employee:
+        raise ValidationError(f"interview {interview_id} was with {rec.employee}, not {employee}; "
+                              "pick that employee's interview")
+    return rules.tasks_from_actions(rec.agreed_actions)
+
+
 def create_plan(store: Store, corp_id: str, *, employee: str, manager: str, objective: str, starts_on: date,
                 ends_on: date, actor: str, tasks: Iterable[PlanTask] = (), cycle_id: str | None = None,
-                hr_userids: Collection[str] = (), plan_id: str | None = None,
+                interview_id: str | None = None, hr_userids: Collection[str] = (), plan_id: str | None = None,
                 now: datetime | None = None) -> StoredPlan:
-    """The manager (or HR) drafts a plan (revision 1), optionally prompted by a cycle's result; one open plan
-    per employee."""
+    """The manager (or HR) drafts a plan (revision 1), optionally prompted by a cycle's result; with
+    `interview_id` the actions agreed in that 面谈 become its first tasks. One open plan per employee."""
     at = now or utcnow()
     with store.session() as s:
         if cycle_id is not None:
@@ -121,10 +134,12 @@ def create_plan(store: Store, corp_id: str, *, employee: str, manager: str, obje
         if _exists(s, corp_id, plan.plan_id):
             raise ValidationError(f"improvement plan {plan.plan_id!r} already exists; pick another id")
         rules.require_may_change(plan, actor, hr_userids)
+        if interview_id is not None:
+            tasks = (*_agreed_actions(s, corp_id, interview_id, employee), *tasks)
         for task in tasks:
             plan = rules.add_task(plan, task)
         audit = record(actor, "create", "new", plan.status.value, at, plan.objective)
-        return _save(s, corp_id, plan, cycle_id, audit, expected_revision=0)
+        return _save(s, corp_id, plan, audit, 0, cycle_id=cycle_id, interview_id=interview_id)
 
 
 Move = Callable[[ImprovementPlan], tuple[ImprovementPlan, AuditRecord]]
@@ -136,8 +151,8 @@ def _step(store: Store, corp_id: str, plan_id: str, expected_revision: int | Non
         current = _stored(get_document_in(s, corp_id, KIND, plan_id))
         rules.require_may_change(current.plan, actor, hr_userids, task_id)
         plan, audit = move(current.plan)
-        return _save(s, corp_id, plan, current.cycle_id, audit,
-                     current.revision if expected_revision is None else expected_revision)
+        return _save(s, corp_id, plan, audit, current.revision if expected_revision is None else expected_revision,
+                     cycle_id=current.cycle_id, interview_id=current.interview_id)
 
 
 def add_plan_task(store: Store, corp_id: str, plan_id: str, task: PlanTask, *, actor: str,

@@ -12,6 +12,7 @@ import pytest
 
 from dingperf.perf.errors import TransitionError, ValidationError
 from dingperf.perf.improvement import PlanOutcome, PlanStatus, PlanTask, PlanTaskStatus
+from dingperf.perf.interviews import AgreedAction
 from dingperf.scheduler import SchedulerRole
 from dingperf.services.collect import collect_inputs
 from dingperf.services.cycles import Participant, add_participants
@@ -30,6 +31,7 @@ from dingperf.services.improvement_plans import (
     start_plan,
     update_plan_task,
 )
+from dingperf.services.interviews import record_interview
 from dingperf.services.results import calibrate_result, release_results
 from dingperf.services.scoring_service import score_cycle
 from dingperf.settings import sandbox_settings
@@ -97,6 +99,28 @@ def test_a_closed_plan_does_not_block_a_new_one(store: Store) -> None:
     close_plan(store, CORP, "pip-1", PlanOutcome.CANCELLED, actor="mgr", reason="wrong objective", now=NOW)
     _plan(store, "pip-2")
     assert [p.plan.plan_id for p in list_plans(store, CORP, employee="u-late", status="draft")] == ["pip-2"]
+
+
+def test_actions_agreed_in_the_interview_become_the_plans_first_tasks(released: Store) -> None:
+    record_interview(released, CORP, CYCLE, "u-late", interviewer="mgr", template_id="low-performer",
+                     held_on=date(2026, 12, 3), record_id="iv-1", now=NOW, answers={
+                         "expectation": "on time", "facts": "late 4 times", "causes": "意愿 motivation",
+                         "employee_view": "commute", "improvement_goal": "0 late days", "plan_needed": "是 yes",
+                         "commitment": 4, "consequences_explained": "是 yes"},
+                     agreed_actions=[AgreedAction("take the earlier bus", "u-late", date(2026, 12, 10))])
+    _plan(released, cycle_id=CYCLE, interview_id="iv-1", tasks=[T2])
+    stored = get_plan(released, CORP, "pip-1")
+    assert [(t.task_id, t.title) for t in stored.plan.tasks] == [("a1", "take the earlier bus"), ("t2", T2.title)]
+    start_plan(released, CORP, "pip-1", actor="mgr", now=NOW)
+    assert get_plan(released, CORP, "pip-1").interview_id == "iv-1"  # kept on later revisions
+
+
+def test_another_employees_interview_cannot_seed_a_plan(released: Store) -> None:
+    record_interview(released, CORP, CYCLE, "u-ok", interviewer="mgr", template_id="mid-cycle-check-in",
+                     held_on=date(2026, 12, 3), record_id="iv-ok", now=NOW, answers={
+                         "progress": "fine", "confidence": 4, "adjust_goals": "否 no", "manager_feedback": "ok"})
+    with pytest.raises(ValidationError, match="was with u-ok"):
+        _plan(released, interview_id="iv-ok")
 
 
 def test_hr_may_draft_a_plan_for_the_manager(store: Store) -> None:

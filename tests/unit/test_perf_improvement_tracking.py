@@ -7,6 +7,7 @@ import pytest
 
 from dingperf.perf import improvement as ip
 from dingperf.perf.errors import ValidationError
+from dingperf.perf.interviews import AgreedAction
 
 NOW = datetime(2026, 5, 1, 9, tzinfo=UTC)
 SH = ZoneInfo("Asia/Shanghai")
@@ -85,3 +86,11 @@ def test_a_task_owner_may_move_only_their_own_task():
 def test_anyone_else_is_refused_with_who_may():
     with pytest.raises(ValidationError, match="only its manager \\(mia\\) or HR"):
         ip.require_may_change(plan(), "eve", ("hr",))
+
+
+def test_actions_agreed_in_an_interview_become_plan_tasks():
+    actions = [AgreedAction("SQL course", "dan", date(2026, 6, 30)), AgreedAction("weekly 1:1", "mia", date(2026, 7, 1))]
+    tasks = ip.tasks_from_actions(actions)
+    assert [(t.task_id, t.title, t.owner, t.due, t.status) for t in tasks] == [
+        ("a1", "SQL course", "dan", date(2026, 6, 30), ip.PlanTaskStatus.TODO),
+        ("a2", "weekly 1:1", "mia", date(2026, 7, 1), ip.PlanTaskStatus.TODO)]
