@@ -1,7 +1,8 @@
 """One person's goal sheet for a cycle: KPI, OKR and MBO goals side by side, grouped by BSC perspective.
 
 The sheet shows problems (weights not totalling 100) instead of refusing, so a half-set sheet can still be
-shown while goals are being set; `goals.validate_scorecard` is the strict check.
+shown while goals are being set; `goals.validate_scorecard` is the strict check. Cancelled goals (closed before
+they were confirmed) stay listed as "cancelled" but count in neither the weight total nor the progress.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ class SheetLine:
 
 @dataclass(frozen=True)
 class SheetGroup:
-    """The goals of one BSC perspective (None = no perspective) and their total weight."""
+    """The goals of one BSC perspective (None = no perspective) and the total weight of those not cancelled."""
 
     perspective: BscPerspective | None
     weight: Decimal
@@ -64,7 +65,8 @@ def _line(goal: Goal, check_ins: Sequence[CheckIn]) -> SheetLine:
         values = {k: v for k, v in latest_values(check_ins).items() if k is not None}
         krs = objective_report(goal.key_results, values,
                                {k: c for k, c in confidences.items() if k is not None}).key_results
-    return SheetLine(goal.goal_id, goal.title, goal.kind, goal.status.value, goal.weight, progress, krs,
+    status = "cancelled" if goal.cancelled else goal.status.value
+    return SheetLine(goal.goal_id, goal.title, goal.kind, status, goal.weight, progress, krs,
                      goal.criteria, goal.due, confidences.get(None))
 
 
@@ -79,11 +81,13 @@ def goal_sheet(owner: str, goals: Sequence[tuple[Goal, Sequence[CheckIn]]]) -> G
     for perspective in _ORDER:
         if perspective in grouped:
             lines = tuple(_line(g, ins[g.goal_id]) for g in grouped[perspective])
-            groups.append(SheetGroup(perspective, sum((ln.weight for ln in lines), Decimal(0)), lines))
-    total = sum((g.weight for g, _ in goals), Decimal(0))
-    weighted = sum((ln.weight * ln.progress for grp in groups for ln in grp.lines), Decimal(0))
+            counted = (ln.weight for ln in lines if ln.status != "cancelled")
+            groups.append(SheetGroup(perspective, sum(counted, Decimal(0)), lines))
+    live = [ln for grp in groups for ln in grp.lines if ln.status != "cancelled"]
+    total = sum((ln.weight for ln in live), Decimal(0))
+    weighted = sum((ln.weight * ln.progress for ln in live), Decimal(0))
     problems = []
-    if not goals:
+    if not live:
         problems.append(f"{owner} has no goals in this cycle yet; create them during goal setting")
     elif total != 100:
         problems.append(f"goal weights of {owner} total {total}; they must total 100, so adjust the weights "

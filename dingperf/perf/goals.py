@@ -85,6 +85,7 @@ class Goal:
     cycle_id: str = ""
     criteria: str = ""
     due: date | None = None
+    cancelled: bool = False  # closed before it was ever confirmed: it no longer counts on the sheet
 
     def __post_init__(self) -> None:
         if not self.goal_id or not self.owner or not self.title.strip():
@@ -176,7 +177,7 @@ def _moved(goal: Goal, action: str, actor: str, now: datetime, reason: str, **ch
 def revise(goal: Goal, actor: str, now: datetime, **changes: object) -> tuple[Goal, AuditRecord]:
     """Edit a draft or pushed-back goal (title, weight, versions, key results...); it becomes a draft."""
     _guard(goal, "revise")
-    forbidden = {"goal_id", "owner", "status", "sent_by", "pending_adjustment"} & set(changes)
+    forbidden = {"goal_id", "owner", "status", "sent_by", "pending_adjustment", "cancelled"} & set(changes)
     if forbidden:
         raise ValidationError(f"revise cannot change {sorted(forbidden)}")
     return _moved(goal, "revise", actor, now, "", status=GoalStatus.DRAFT, **changes)
@@ -257,10 +258,11 @@ def reject_adjustment(goal: Goal, actor: str, now: datetime, reason: str) -> tup
 
 
 def close(goal: Goal, actor: str, now: datetime, reason: str = "") -> tuple[Goal, AuditRecord]:
-    """Close a confirmed goal; closing an unconfirmed one (cancelling it) needs a reason."""
+    """Close a confirmed goal; closing an unconfirmed one cancels it and needs a reason."""
     _guard(goal, "close")
-    text = reason if goal.status is GoalStatus.CONFIRMED else require_reason(reason, "close an unconfirmed goal")
-    return _moved(goal, "close", actor, now, text, status=GoalStatus.CLOSED)
+    confirmed = goal.status is GoalStatus.CONFIRMED
+    text = reason if confirmed else require_reason(reason, "close an unconfirmed goal")
+    return _moved(goal, "close", actor, now, text, status=GoalStatus.CLOSED, cancelled=not confirmed)
 
 
 def by_perspective(goals: Iterable[Goal]) -> dict[BscPerspective | None, tuple[Goal, ...]]:

@@ -74,6 +74,7 @@ def goal_to_json(goal: Goal) -> dict[str, Any]:
             "proposed": _version_json(pending.proposed), "requested_by": pending.requested_by,
             "requested_at": pending.requested_at.isoformat(), "reason": pending.reason},
         "cycle_id": goal.cycle_id, "criteria": goal.criteria, "due": None if goal.due is None else goal.due.isoformat(),
+        "cancelled": goal.cancelled,
     }
 
 
@@ -94,7 +95,7 @@ def goal_from_json(d: Mapping[str, Any]) -> Goal:
         description=d["description"], versions=tuple(_version(v) for v in d["versions"]), key_results=krs,
         status=GoalStatus(d["status"]), sent_by=d["sent_by"], push_back_reason=d["push_back_reason"],
         pending_adjustment=pending, cycle_id=d["cycle_id"], criteria=d.get("criteria", ""),
-        due=None if due is None else date.fromisoformat(due),
+        due=None if due is None else date.fromisoformat(due), cancelled=d.get("cancelled", False),
     )
 
 

@@ -9,7 +9,15 @@ import pytest
 from dingperf.perf.checkins import check_in
 from dingperf.perf.errors import ValidationError
 from dingperf.perf.goal_sheet import goal_sheet
-from dingperf.perf.goals import BscPerspective, GoalKind, GoalStatus, new_kpi_goal, new_mbo_goal, new_okr_goal
+from dingperf.perf.goals import (
+    BscPerspective,
+    GoalKind,
+    GoalStatus,
+    close,
+    new_kpi_goal,
+    new_mbo_goal,
+    new_okr_goal,
+)
 from dingperf.perf.okr import KeyResult, KrZone
 from dingperf.perf.periods import Period
 
@@ -59,3 +67,11 @@ def test_weights_not_totalling_100_are_shown_as_a_problem():
 def test_a_sheet_refuses_someone_elses_goal():
     with pytest.raises(ValidationError, match="cannot hold goals owned by \\['boss'\\]"):
         goal_sheet("emp", [(new_kpi_goal("kpi", "boss", "Revenue", Q1, D(100)), [])])
+
+
+def test_a_cancelled_goal_is_listed_but_counts_in_neither_weight_nor_progress():
+    kpi = _ok(new_kpi_goal("kpi", "emp", "Revenue", Q1, D(100), weight=D(100)))
+    dropped, _ = close(new_kpi_goal("old", "emp", "Old revenue", Q1, D(100), weight=D(40)), "mgr", T0, "replaced")
+    sheet = goal_sheet("emp", [(kpi, [check_in(kpi, "emp", T0, value=D(50))]), (dropped, [])])
+    assert [(ln.goal_id, ln.status) for ln in sheet.groups[0].lines] == [("kpi", "confirmed"), ("old", "cancelled")]
+    assert (sheet.groups[0].weight, sheet.total_weight, sheet.progress, sheet.problems) == (D(100), D(100), D("0.5"), ())

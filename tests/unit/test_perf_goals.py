@@ -171,3 +171,8 @@ def test_an_okr_goal_with_duplicate_key_result_ids_is_refused():
     krs = (KeyResult("k1", "NPS", D(50), D(85)), KeyResult("k1", "Churn", D(5), D(3)))
     with pytest.raises(ValidationError, match="duplicate key result ids: \\['k1'\\]"):
         g.new_okr_goal("o", "emp", "Delight", Q1, krs)
+
+
+def test_closing_an_unconfirmed_goal_marks_it_cancelled_and_a_confirmed_one_not():
+    assert g.close(kpi(), "mgr", NOW, "replaced by g2")[0].cancelled
+    assert not g.close(confirmed(), "mgr", NOW)[0].cancelled
