@@ -170,13 +170,6 @@ def subtree(roots: Iterable[int], parents: Mapping[int, int | None]) -> set[int]
     return seen
 
 
-def claims(spec: GroupSpec, person: Person, depts: set[int]) -> bool:
-    """Whether the group's rule claims the person (``depts`` is the rule's expanded subtree)."""
-    r = spec.rule
-    return (person.userid in r.userids or bool(depts.intersection(person.dept_ids))
-            or (person.manager_userid is not None and person.manager_userid in r.manager_userids))
-
-
 def assign_groups(specs: Sequence[GroupSpec], people: Iterable[Person],
                   parents: Mapping[int, int | None]) -> tuple[ResolvedGroup, ...]:
     """Put every person in exactly one group: a person two groups claim is an error naming both; nobody's
@@ -185,11 +178,26 @@ def assign_groups(specs: Sequence[GroupSpec], people: Iterable[Person],
     if len(set(ids)) != len(ids):
         raise ValidationError(f"calibration group ids repeat: {sorted(i for i in set(ids) if ids.count(i) > 1)}")
     by_id = {s.group_id: s for s in specs}
-    depts = {s.group_id: subtree(s.rule.dept_ids, parents) for s in specs}
+    # Inverted indexes: one dict lookup per department, manager and userid instead of every rule per person.
+    by_dept: dict[int, set[str]] = defaultdict(set)
+    by_manager: dict[str, set[str]] = defaultdict(set)
+    by_user: dict[str, set[str]] = defaultdict(set)
+    for spec in specs:
+        for d in subtree(spec.rule.dept_ids, parents):
+            by_dept[d].add(spec.group_id)
+        for m in spec.rule.manager_userids:
+            by_manager[m].add(spec.group_id)
+        for u in spec.rule.userids:
+            by_user[u].add(spec.group_id)
     members: dict[str, list[str]] = {s.group_id: [] for s in specs}
     members.setdefault(DEFAULT_GROUP, [])
     for person in sorted(people, key=lambda p: p.userid):
-        hits = [s.group_id for s in specs if claims(s, person, depts[s.group_id])]
+        found = set(by_user.get(person.userid, ()))
+        for d in person.dept_ids:
+            found |= by_dept.get(d, set())
+        if person.manager_userid is not None:
+            found |= by_manager.get(person.manager_userid, set())
+        hits = sorted(found)
         if len(hits) > 1:
             raise ValidationError(f"{person.userid} is claimed by groups {hits[0]!r} and {hits[1]!r}; narrow one "
                                   "group's rule (or list the person in only one) so each person is calibrated once")

@@ -26,6 +26,7 @@ from dingperf.perf.quota_policy import QuotaPolicy, shares_in_order
 from dingperf.services.cycles import _row as _cycle_row
 from dingperf.services.documents import latest_documents_in, save_document_in
 from dingperf.store.engine import NotFound, Store
+from dingperf.store.perf_repositories import Binder, loads
 from dingperf.store.tables.org import Department, Employee
 from dingperf.store.tables.perf_participants import PerfParticipant
 from dingperf.store.tables.perf_results import PerfResult
@@ -90,16 +91,19 @@ def list_calibration_groups(store: Store, corp_id: str, cycle_id: str) -> list[G
 
 
 def _people_in(s: Session, corp_id: str, cycle_id: str) -> tuple[list[Person], dict[int, int | None]]:
-    parts = s.exec(select(PerfParticipant.userid, PerfParticipant.manager_userid).where(
-        PerfParticipant.corp_id == corp_id, PerfParticipant.cycle_id == cycle_id)).all()
-    staff = {u: (tuple(d or ()), m) for u, d, m in s.exec(select(
-        Employee.userid, Employee.dept_ids, Employee.manager_userid).where(Employee.corp_id == corp_id)).all()}
-    parents = dict(s.exec(select(Department.dept_id, Department.parent_id).where(
-        Department.corp_id == corp_id)).all())
-    people = []
-    for userid, manager in parts:
-        depts, synced_manager = staff.get(userid, ((), None))
-        people.append(Person(userid, depts, manager or synced_manager))
+    # Plain driver reads: a calibration move resolves the groups of a 100,000-person cycle, and ORM rows
+    # (with a JSON decode per employee through the type layer) cost more than the rules themselves.
+    conn = s.connection()
+    p = Binder(conn).placeholder
+    pt, et = PerfParticipant.__tablename__, Employee.__tablename__
+    rows = conn.exec_driver_sql(
+        f"SELECT p.userid, p.manager_userid, e.dept_ids, e.manager_userid FROM {pt} p LEFT JOIN {et} e "
+        f"ON e.corp_id = p.corp_id AND e.userid = p.userid WHERE p.corp_id = {p} AND p.cycle_id = {p}",
+        (corp_id, cycle_id)).all()
+    parents = {d: pa for d, pa in conn.exec_driver_sql(
+        f"SELECT dept_id, parent_id FROM {Department.__tablename__} WHERE corp_id = {p}", (corp_id,)).all()}
+    people = [Person(userid, tuple(loads(depts) or ()) if depts is not None else (), manager or synced_manager)
+              for userid, manager, depts, synced_manager in rows]
     return people, parents
 
 
