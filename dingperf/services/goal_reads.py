@@ -16,8 +16,7 @@ from dingperf.perf.goal_sheet import goal_sheet as build_sheet
 from dingperf.perf.goal_versions import TimeWeighted, time_weighted_achievement
 from dingperf.perf.goals import GoalKind
 from dingperf.perf.okr import ObjectiveReport, objective_report
-from dingperf.services.cycles import _row as _cycle_row
-from dingperf.services.goal_store import StoredGoal, load_goal, newest_rows, owner_goals, stored
+from dingperf.services.goal_store import StoredGoal, cycle_row, load_goal, newest_rows, owner_goals, stored
 from dingperf.store.engine import Store
 from dingperf.store.tables.perf_goals import PerfGoal
 
@@ -67,6 +66,6 @@ def okr_report(store: Store, corp_id: str, goal_id: str) -> ObjectiveReport:
 def goal_sheet(store: Store, corp_id: str, cycle_id: str, owner: str) -> GoalSheet:
     """`owner`'s goals in `cycle_id` (KPI, OKR, MBO side by side), grouped by BSC perspective, with problems."""
     with store.session() as s:
-        _cycle_row(s, corp_id, cycle_id)  # NotFound for an unknown cycle rather than an empty sheet
+        cycle_row(s, corp_id, cycle_id)  # NotFound for an unknown cycle rather than an empty sheet
         goals = owner_goals(s, corp_id, cycle_id, owner)
     return build_sheet(owner, [(st.goal, st.check_ins) for st in goals])

@@ -20,9 +20,9 @@ from dingperf.perf.goal_versions import Direction, TargetVersion
 from dingperf.perf.goals import AdjustmentRequest, BscPerspective, Goal, GoalKind, GoalLevel, GoalStatus
 from dingperf.perf.okr import KeyResult
 from dingperf.perf.periods import Period
-from dingperf.services.cycles import _row as _cycle_row
 from dingperf.store.engine import NotFound
 from dingperf.store.repositories.audit import append_audit
+from dingperf.store.tables.perf_cycles import PerfCycle
 from dingperf.store.tables.perf_goals import PerfGoal
 
 
@@ -150,11 +150,19 @@ def owner_goals(s: Session, corp_id: str, cycle_id: str, owner: str) -> list[Sto
     return [stored(rows[gid]) for gid in sorted(rows)]
 
 
+def cycle_row(s: Session, corp_id: str, cycle_id: str) -> PerfCycle:
+    """The stored cycle, read inside the caller's transaction; NotFound with a hint when the id is unknown."""
+    row = s.get(PerfCycle, (corp_id, cycle_id))
+    if row is None:
+        raise NotFound(f"no cycle {cycle_id!r} in corp {corp_id}; check the id (create it with create_cycle)")
+    return row
+
+
 def check_phase(s: Session, corp_id: str, goal: Goal, action: GoalAction, admin_override: str = "") -> GateDecision | None:
     """Gate `action` on a goal by its cycle's phase (None for a goal without a cycle: not gated)."""
     if not goal.cycle_id:
         return None
-    phase = Phase(_cycle_row(s, corp_id, goal.cycle_id).phase)
+    phase = Phase(cycle_row(s, corp_id, goal.cycle_id).phase)
     return gate(phase, action, f"goal {goal.goal_id}", cycle_id=goal.cycle_id, admin_override=admin_override)
 
 

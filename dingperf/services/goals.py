@@ -25,11 +25,11 @@ from dingperf.perf.goal_versions import Direction, TargetVersion
 from dingperf.perf.goals import BscPerspective, Goal, GoalKind, GoalLevel
 from dingperf.perf.okr import KeyResult
 from dingperf.perf.periods import Period
-from dingperf.services.cycles import _row as _cycle_row
 from dingperf.services.goal_reads import goal_achievement, goal_sheet, goal_tree, okr_report, subtree
 from dingperf.services.goal_store import (
     StoredGoal,
     check_phase,
+    cycle_row,
     goal_from_json,
     goal_to_json,
     load_goal,
@@ -75,7 +75,7 @@ def _create(store: Store, corp_id: str, cycle_id: str | None, period: Period | N
     at = now or utcnow()
     with store.session() as s:
         if cycle_id:
-            period = pure_cycle(_cycle_row(s, corp_id, cycle_id)).period
+            period = pure_cycle(cycle_row(s, corp_id, cycle_id)).period
         elif period is None:
             raise ValidationError("a goal outside any cycle needs its own period; give period=Period(start, end)")
         goal = replace(build(period), cycle_id=cycle_id or "")
