@@ -7,10 +7,12 @@ because every handler stores what DingTalk says now, not what the event said the
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from dingperf.events.event import Event
-from dingperf.services.contacts_refresh import refresh_departments, refresh_users
+from dingperf.services.contacts_refresh import Outcome, refresh_departments, refresh_users
+from dingperf.services.participant_refresh import mark_participants_due
 
 
 def _ids(payload: dict[str, Any], *keys: str) -> list[Any]:
@@ -34,13 +36,21 @@ def _dept_ids(event: Event) -> list[int]:
     return [int(d) for d in _ids(event.payload, "deptId", "DeptId", "deptid")]
 
 
+def _participants_due(event: Event, context: Any, outcomes: Iterable[Outcome]) -> None:
+    # Dynamic participant groups follow the org until a cycle locks; the scheduler refreshes them, debounced.
+    if any(o in (Outcome.CREATED, Outcome.UPDATED, Outcome.DEACTIVATED) for o in outcomes):
+        mark_participants_due(context.store, event.corp_id)
+
+
 def _refresh_users(event: Event, context: Any) -> None:
-    refresh_users(store=context.store, client=context.client, corp_id=event.corp_id, userids=_userids(event))
+    done = refresh_users(store=context.store, client=context.client, corp_id=event.corp_id, userids=_userids(event))
+    _participants_due(event, context, done.values())
 
 
 def _refresh_depts(event: Event, context: Any) -> None:
-    refresh_departments(store=context.store, client=context.client, corp_id=event.corp_id,
-                        dept_ids=_dept_ids(event))
+    done = refresh_departments(store=context.store, client=context.client, corp_id=event.corp_id,
+                               dept_ids=_dept_ids(event))
+    _participants_due(event, context, done.values())
 
 
 def on_user_add_org(event: Event, context: Any) -> None:

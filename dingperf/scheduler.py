@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -26,6 +27,7 @@ from dingperf.services.appeal_escalation import escalate_overdue_appeals
 from dingperf.services.client_factory import build_client
 from dingperf.services.improvement_plans import remind_overdue_plans
 from dingperf.services.outbox_sender import send_due
+from dingperf.services.participant_refresh import refresh_open_cycles
 from dingperf.services.reconcile import reconcile
 from dingperf.settings import Settings
 from dingperf.store.engine import Store
@@ -38,6 +40,8 @@ FAILED_LIST_EVERY_S = 300  # DingTalk makes failed pushes visible 3–5 minutes 
 NIGHTLY_AT = (2, 30)  # 02:30 in the org's timezone, when nobody is checking in
 PLAN_REMINDERS_AT = (9, 30)  # 09:30 in the org's timezone: overdue improvement-plan tasks, once a day
 APPEAL_ESCALATION_EVERY_S = 3600  # appeal deadlines are days long; an hour late is soon enough to escalate
+PARTICIPANTS_EVERY_S = 60  # contacts events mark the org changed; a burst of them costs one refresh a minute
+PARTICIPANTS_FULL_EVERY = timedelta(hours=1)  # tenure and HR job levels change without any event
 
 
 @dataclass(frozen=True)
@@ -103,6 +107,12 @@ class SchedulerRole:
         if report.escalated:
             log.info("scheduler: escalated overdue appeal(s) %s", ", ".join(report.escalated))
 
+    def refresh_participants(self) -> None:
+        """Re-evaluate participant groups of unlocked cycles when the org changed, or hourly anyway."""
+        for report in refresh_open_cycles(self.store, self.settings.dingtalk.corp_id, now=utcnow(),
+                                          every=PARTICIPANTS_FULL_EVERY):
+            log.info("scheduler: participants: %s", report.summary())
+
     def _guarded(self, job: Any) -> Any:
         def run() -> None:
             try:
@@ -134,6 +144,8 @@ class SchedulerRole:
                                 id="plan-reminders")
         self._scheduler.add_job(self._guarded(self.escalate_appeals),
                                 IntervalTrigger(seconds=APPEAL_ESCALATION_EVERY_S), id="appeal-escalation")
+        self._scheduler.add_job(self._guarded(self.refresh_participants),
+                                IntervalTrigger(seconds=PARTICIPANTS_EVERY_S), id="participants")
         self._scheduler.start()
         log.info("scheduler: leader for this installation; %d inbox worker(s) running", len(self._threads))
 
