@@ -32,6 +32,7 @@ class TemplateEntry:
 
     @property
     def is_starter(self) -> bool:
+        """Shipped with dingperf (read-only), not defined by HR."""
         return self.revision == STARTER_REVISION
 
 
