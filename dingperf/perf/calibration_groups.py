@@ -209,9 +209,14 @@ def assign_groups(specs: Sequence[GroupSpec], people: Iterable[Person],
         spec = by_id[gid]
         if spec.pool is not None and 0 < len(members[gid]) < spec.min_size:
             pooled[spec.pool].append(gid)
+    away = {gid for small in pooled.values() for gid in small}
+    chained = sorted(set(pooled) & away)
+    if chained:
+        raise ValidationError(f"groups {chained} take in small groups but are themselves pooled away; pooling is "
+                              "one level, so point the small groups at the final pool")
     out: dict[str, ResolvedGroup] = {}
     for gid in sorted(members):
-        if any(gid in small for small in pooled.values()):
+        if gid in away:
             continue
         spec = by_id[gid]
         out[gid] = ResolvedGroup(gid, spec.name, tuple(members[gid]), spec.policy, spec.min_size)

@@ -151,3 +151,10 @@ def test_a_pool_still_below_min_size_keeps_the_min_size_to_flag_it() -> None:
     specs = [GroupSpec(g, g, MemberRule(dept_ids=(d,)), min_size=8, pool="small") for g, d in (("e", 10), ("w", 20))]
     (pool,) = assign_groups(specs, [Person("e1", (10,)), Person("w1", (20,))], PARENTS)
     assert (pool.size, pool.min_size) == (2, 8)
+
+
+def test_pooling_into_a_group_that_is_itself_pooled_away_is_refused() -> None:
+    specs = [GroupSpec("e", "e", MemberRule(dept_ids=(10,)), min_size=8, pool="w"),
+             GroupSpec("w", "w", MemberRule(dept_ids=(20,)), min_size=8, pool="all")]
+    with pytest.raises(ValidationError, match=r"groups \['w'\] take in small groups but are themselves pooled"):
+        assign_groups(specs, [Person("e1", (10,)), Person("w1", (20,))], PARENTS)
