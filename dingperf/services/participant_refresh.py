@@ -93,10 +93,8 @@ def _date(value: Any) -> date | None:
     return date.fromisoformat(value[:10]) if isinstance(value, str) else value  # SQLite gives text
 
 
-def _dept_ids(value: Any) -> tuple[str, ...]:
-    if isinstance(value, list):  # psycopg parses JSON itself
-        return tuple(str(d) for d in value)
-    return tuple(str(d) for d in loads(value) or ())
+def _dept_ids(value: str | None) -> tuple[str, ...]:
+    return tuple(str(d) for d in loads(value) or ()) if value else ()
 
 
 def load_org_context(conn: Connection, corp_id: str, as_of: date) -> OrgContext:
@@ -105,15 +103,12 @@ def load_org_context(conn: Connection, corp_id: str, as_of: date) -> OrgContext:
     parents = {str(d): (None if parent is None else str(parent)) for d, parent in _rows(
         conn, f"SELECT dept_id, parent_id FROM departments WHERE corp_id = {p}", (corp_id,))}
     levels = load_job_levels(conn, corp_id)
-    rows = _rows(conn, "SELECT userid, name, title, hired_date, dept_ids, manager_userid, active FROM employees "
-                       f"WHERE corp_id = {p}", (corp_id,))
+    # dept_ids as text on both databases, so equal lists parse once (psycopg would build 100,000 lists).
+    rows = _rows(conn, "SELECT userid, name, title, hired_date, CAST(dept_ids AS TEXT), manager_userid, active "
+                       f"FROM employees WHERE corp_id = {p}", (corp_id,))
     depts, dates = _Parsed(_dept_ids), _Parsed(_date)
-    if rows and isinstance(rows[0][4], list):  # lists are unhashable: no sharing on PostgreSQL
-        employees = {uid: Employee(uid, name, _dept_ids(d), title or "", levels.get(uid), hired, manager or None,
-                                   bool(active)) for uid, name, title, hired, d, manager, active in rows}
-    else:
-        employees = {uid: Employee(uid, name, depts[d], title or "", levels.get(uid), dates[hired], manager or None,
-                                   bool(active)) for uid, name, title, hired, d, manager, active in rows}
+    employees = {uid: Employee(uid, name, depts[d], title or "", levels.get(uid), dates[hired], manager or None,
+                               bool(active)) for uid, name, title, hired, d, manager, active in rows}
     return OrgContext(as_of, parents, employees)
 
 
