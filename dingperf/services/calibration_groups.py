@@ -23,11 +23,11 @@ from dingperf.perf.calibration_groups import (
 from dingperf.perf.errors import ValidationError
 from dingperf.perf.grades import DEFAULT_GRADES, GradeScale
 from dingperf.perf.quota_policy import QuotaPolicy, shares_in_order
-from dingperf.services.cycles import _row as _cycle_row
 from dingperf.services.documents import latest_documents_in, save_document_in
 from dingperf.store.engine import NotFound, Store
 from dingperf.store.perf_repositories import Binder, loads
 from dingperf.store.tables.org import Department, Employee
+from dingperf.store.tables.perf_cycles import PerfCycle
 from dingperf.store.tables.perf_participants import PerfParticipant
 from dingperf.store.tables.perf_results import PerfResult
 from dingperf.store.tables.perf_templates import PerfTemplate
@@ -58,6 +58,13 @@ def group_spec_to_dict(spec: GroupSpec) -> dict[str, Any]:
             "members": {"dept_ids": list(spec.rule.dept_ids), "manager_userids": list(spec.rule.manager_userids),
                         "userids": list(spec.rule.userids)},
             "quota": spec.policy.to_dict(), "min_size": spec.min_size, "pool": spec.pool}
+
+
+def _cycle_row(s: Session, corp_id: str, cycle_id: str) -> PerfCycle:
+    row = s.get(PerfCycle, (corp_id, cycle_id))
+    if row is None:
+        raise NotFound(f"no cycle {cycle_id!r} in corp {corp_id}; check the id (create it with create_cycle)")
+    return row
 
 
 def grade_order_in(s: Session, corp_id: str, cycle_id: str) -> tuple[str, ...]:
