@@ -162,9 +162,12 @@ def _cycle(s: Session, corp_id: str, cycle_id: str) -> PerfCycle:
 
 
 def refresh_participants(store: Store, corp_id: str, cycle_id: str, *, now: datetime, actor: str = SYSTEM_ACTOR,
-                         lock: bool = False) -> RefreshReport:
+                         lock: bool = False, audit_unchanged: bool = True) -> RefreshReport:
     """Re-evaluate the cycle's groups and apply the diff (see the module doc); with `lock`, also freeze the
-    participant list in the same transaction. A locked cycle is left as it is."""
+    participant list in the same transaction. A locked cycle is left as it is.
+
+    `audit_unchanged=False` (the periodic job) skips the audit entry when nothing changed, so hourly no-op
+    runs do not bury a cycle's history."""
     with store.session() as s:
         row = _cycle(s, corp_id, cycle_id)
         if row.locked_at is not None:
@@ -183,8 +186,9 @@ def refresh_participants(store: Store, corp_id: str, cycle_id: str, *, now: date
         _apply(conn, corp_id, cycle_id, plan, now)
         report = RefreshReport(cycle_id, False, plan.added, plan.removed, plan.newly_unmatched, plan.updated,
                                plan.held, plan.unchanged, len(groups))
-        append_audit(session=s, corp_id=corp_id, actor=actor, action="cycle.participants_refresh",
-                     subject=f"cycle:{cycle_id}", after=report.counts(), at=now)
+        if audit_unchanged or plan.added or plan.removed or plan.newly_unmatched or plan.updated:
+            append_audit(session=s, corp_id=corp_id, actor=actor, action="cycle.participants_refresh",
+                         subject=f"cycle:{cycle_id}", after=report.counts(), at=now)
         if lock:
             freeze_participants_in(s, row, actor=actor, now=now)
         return report
@@ -201,7 +205,8 @@ def mark_participants_due(store: Store, corp_id: str, *, now: datetime | None = 
 def refresh_open_cycles(store: Store, corp_id: str, *, now: datetime, every: timedelta = timedelta(hours=1),
                         actor: str = SYSTEM_ACTOR) -> list[RefreshReport]:
     """Refresh every unlocked cycle when the org was marked changed or `every` has passed since the last run;
-    otherwise do nothing (returns [])."""
+    otherwise do nothing (returns []). A cycle that fails does not stop the others; the first error is raised
+    after the run is recorded, so the scheduler logs it."""
     with store.session() as s:
         seen = load_checkpoint(session=s, corp_id=corp_id, name=DUE_CHECKPOINT) or {}
         last = seen.get("last_run")
@@ -211,11 +216,20 @@ def refresh_open_cycles(store: Store, corp_id: str, *, now: datetime, every: tim
         cycle_ids = [c for (c,) in s.connection().exec_driver_sql(
             f"SELECT cycle_id FROM perf_cycles WHERE corp_id = {p} AND locked_at IS NULL ORDER BY cycle_id",
             (corp_id,)).fetchall()]
-    reports = [refresh_participants(store, corp_id, c, now=now, actor=actor) for c in cycle_ids]
+    reports: list[RefreshReport] = []
+    failures: list[Exception] = []
+    for cycle_id in cycle_ids:
+        try:
+            reports.append(refresh_participants(store, corp_id, cycle_id, now=now, actor=actor,
+                                                audit_unchanged=False))
+        except Exception as exc:  # noqa: BLE001 — re-raised below, once the others had their turn
+            failures.append(exc)
     with store.session() as s:
         value = load_checkpoint(session=s, corp_id=corp_id, name=DUE_CHECKPOINT) or {}
         # A change marked while we ran stays due for the next tick.
         marked = value.get("marked_at") if value.get("marked_at") != seen.get("marked_at") else None
         save_checkpoint(session=s, corp_id=corp_id, name=DUE_CHECKPOINT,
                         value={"marked_at": marked, "last_run": now.isoformat()}, now=now)
+    if failures:
+        raise failures[0]
     return reports

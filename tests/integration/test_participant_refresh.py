@@ -12,7 +12,7 @@ from sqlmodel import select
 from dingperf.perf.errors import ValidationError
 from dingperf.perf.library import load_template
 from dingperf.services.cycles import add_participants, create_cycle, lock_cycle
-from dingperf.services.documents import document_history
+from dingperf.services.documents import document_history, save_document
 from dingperf.services.employee_profiles import set_job_levels
 from dingperf.services.participant_groups import remove_group, save_group, set_exclusions
 from dingperf.services.participant_refresh import (
@@ -204,3 +204,23 @@ def test_open_cycles_refresh_when_marked_due_and_otherwise_once_per_period(org: 
     assert [c.userid for c in reports[0].added] == ["zoe"]
     assert refresh_open_cycles(org, CORP, now=NOW + timedelta(minutes=4)) == []
     assert len(refresh_open_cycles(org, CORP, now=NOW + timedelta(hours=2))) == 1
+
+
+def test_a_scheduled_refresh_that_changes_nothing_leaves_no_audit_entry(org: Store) -> None:
+    refresh_open_cycles(org, CORP, now=NOW)
+    hire(org, ("zoe", 11, "mia"))
+    refresh_open_cycles(org, CORP, now=NOW + timedelta(hours=2))
+    with org.session() as s:
+        entries = list_audit(session=s, corp_id=CORP, action="cycle.participants_refresh")
+    assert [e.after["added"] for e in entries] == [2, 1]  # the fixture's explicit refresh, then zoe
+
+
+def test_a_failing_cycle_does_not_stop_the_others_and_its_error_is_raised(org: Store) -> None:
+    create_cycle(org, CORP, cycle_id="2026-11", name="Nov", kind="monthly", period_start=date(2026, 11, 1),
+                 period_end=date(2026, 11, 30), template_id="sales-rep", actor="hr", now=NOW)
+    save_document(org, CORP, "participant_group", "2026-11/bad", status="active", cycle_id="2026-11",
+                  body={"kind": "dynamic", "group_id": "bad", "name": "Bad", "rule": {"type": "grade"}}, actor="x")
+    hire(org, ("zoe", 11, "mia"))
+    with pytest.raises(ValidationError, match="unknown rule type 'grade'"):
+        refresh_open_cycles(org, CORP, now=NOW)
+    assert "zoe" in participants(org)  # 2026-Q4 sorts after 2026-11 and was still refreshed
