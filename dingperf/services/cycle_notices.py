@@ -15,6 +15,7 @@ from sqlalchemy import and_
 from sqlmodel import Session, col, select
 
 from dingperf.perf.cycles import Phase
+from dingperf.perf.reviews import RaterType
 from dingperf.services.cycles import _row as _cycle_row
 from dingperf.services.documents import latest_documents_in
 from dingperf.services.notice_queue import batches, queue_batches_in, queue_notice_in, recipients
@@ -54,9 +55,11 @@ def _managers(s: Session, corp_id: str, cycle_id: str) -> list[str | None]:
 
 
 def _raters(s: Session, corp_id: str, cycle_id: str) -> list[str | None]:
-    # Nominations may not exist at all yet: no documents simply means no 360 raters to tell.
+    # Nominations may not exist at all yet: no documents simply means no 360 raters to tell. Approved means
+    # not yet rated ("submitted" is done); self and manager nominations are told as participant and manager.
     docs = latest_documents_in(s, corp_id, NOMINATION, cycle_id=cycle_id, status="approved")
-    return [d.body.get("rater") if isinstance(d.body.get("rater"), str) else None for d in docs]
+    return [d.body.get("rater") if isinstance(d.body.get("rater"), str) else None for d in docs
+            if d.body.get("rater_type") not in (RaterType.SELF.value, RaterType.MANAGER.value)]
 
 
 def _released(s: Session, corp_id: str, cycle_id: str) -> list[str]:

@@ -82,10 +82,11 @@ def test_without_a_public_url_the_notice_is_markdown_pointing_at_the_workbench(b
     assert msg["msgtype"] == "markdown" and "工作台" in msg["markdown"]["text"]
 
 
-def test_manager_review_goes_to_managers_and_approved_raters_only(big_cycle: Store) -> None:
-    for doc_id, rater, status in (("n-1", "peer-ok", "approved"), ("n-2", "peer-pending", "submitted"),
-                                  ("n-3", "peer-later", "submitted")):
-        save_document(big_cycle, CORP, "nomination", doc_id, status=status, body={"rater": rater, "ratee": "p-100"},
+def test_manager_review_goes_to_managers_and_approved_360_raters_who_have_not_rated_yet(big_cycle: Store) -> None:
+    for doc_id, rater, kind, status in (("n-1", "peer-ok", "peer", "approved"), ("n-2", "peer-pending", "peer",
+                                        "nominated"), ("n-3", "peer-later", "peer", "nominated"),
+                                        ("n-4", "peer-done", "peer", "submitted"), ("n-5", "m-1", "manager", "approved")):
+        save_document(big_cycle, CORP, "nomination", doc_id, status=status, body={"rater": rater, "rater_type": kind},
                       actor="p-100", cycle_id=BIG, subject_userid="p-100", now=T0)
     save_document(big_cycle, CORP, "nomination", "n-3", status="approved", body={"rater": "peer-later"},
                   actor="m-1", cycle_id=BIG, subject_userid="p-100", now=T0)
