@@ -96,3 +96,20 @@ def test_fast_path_leaves_released_results_as_released(store: Store) -> None:
 def test_copy_upsert_refuses_columns_that_do_not_split_the_result_row() -> None:
     with pytest.raises(ValueError, match="must split the result columns"):
         copy_upsert_results(None, {"corp_id": "c"}, ("userid", "total"), [("u", "1")])  # type: ignore[arg-type]
+
+
+def test_separator_characters_in_stored_texts_go_the_full_way_with_the_same_rows(store: Store) -> None:
+    worked_scorecard_cycle(store)
+    _more_people(store)
+    add_participants(store, CORP, CYCLE, ["u-sep"], now=NOW)
+    record_inputs(store, CORP, CYCLE, [InputValue("u-sep", "revenue", "1\x1e2"),
+                                       InputValue("u-sep", "return_rate", "2.5")], actor="test", now=NOW)
+    record_ratings(store, CORP, CYCLE, [RatingEntry("u-001", "mgr\x1e2", "manager", "values",
+                                                    {"customer_first": 5, "integrity": 5})],
+                   now=NOW, actor="test", trusted_import=True)
+    score_cycle(store, CORP, CYCLE, now=NOW, with_explanations=True)
+    full = _rows(store)
+    score_cycle(store, CORP, CYCLE, now=NOW)
+    assert _rows(store) == full
+    by_user = {r[2]: r for r in full}
+    assert by_user["u-sep"][5] == "blocked"  # status: "1␞2" is no number, on either path
