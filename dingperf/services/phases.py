@@ -10,11 +10,12 @@ from sqlmodel import Session, select
 
 from dingperf.perf.audit import AuditRecord
 from dingperf.perf.cycles import Cycle, Phase, phase_index
-from dingperf.perf.errors import ValidationError
+from dingperf.perf.errors import DomainError, ValidationError
 from dingperf.perf.periods import CycleKind, Period
 from dingperf.perf.phases import admin_override, advance
 from dingperf.services.cycle_notices import queue_phase_notices_in
 from dingperf.services.cycles import CycleRecord, _record, _row
+from dingperf.services.participant_refresh import refresh_participants
 from dingperf.store.engine import Store
 from dingperf.store.repositories.audit import append_audit
 from dingperf.store.tables.perf_cycles import PerfCycle
@@ -41,8 +42,25 @@ def calibration_finalised(session: Session, corp_id: str, cycle_id: str) -> bool
     return bool(statuses) and all(status == "scored" for status in statuses)
 
 
+def _locks(store: Store, corp_id: str, cycle_id: str, step: Transition) -> bool:
+    """Whether `step` would freeze the participant list now (a refused step does not; _transition reports it)."""
+    with store.session() as s:
+        row = _row(s, corp_id, cycle_id)
+        if row.locked_at is not None:
+            return False
+        try:
+            new, _ = step(pure_cycle(row), calibration_finalised(s, corp_id, cycle_id))
+        except DomainError:
+            return False
+        return new.locked_at is not None
+
+
 def _transition(store: Store, corp_id: str, cycle_id: str, step: Transition, now: datetime,
                 hr_userids: Sequence[str], public_url: str) -> CycleRecord:
+    if _locks(store, corp_id, cycle_id, step):
+        # The groups are re-evaluated one last time against the org as it is now, so whoever joined since the
+        # last periodic refresh is in (and told about the new phase) before the list freezes.
+        refresh_participants(store, corp_id, cycle_id, now=now, actor="system:phase-lock")
     with store.session() as s:
         row = _row(s, corp_id, cycle_id)
         new, audit = step(pure_cycle(row), calibration_finalised(s, corp_id, cycle_id))

@@ -224,3 +224,18 @@ def test_a_failing_cycle_does_not_stop_the_others_and_its_error_is_raised(org: S
     with pytest.raises(ValidationError, match="unknown rule type 'grade'"):
         refresh_open_cycles(org, CORP, now=NOW)
     assert "zoe" in participants(org)  # 2026-Q4 sorts after 2026-11 and was still refreshed
+
+
+def test_entering_the_lock_phase_refreshes_before_the_list_freezes(org: Store) -> None:
+    from dingperf.perf.cycles import Phase
+    from dingperf.services.phases import advance_cycle
+
+    hire(org, ("zoe", 11, "mia"))
+    at = NOW + timedelta(hours=1)
+    cycle = advance_cycle(org, CORP, CYCLE, actor="hr", reason="goals agreed early", now=at)
+    while cycle.locked_at is None and cycle.phase != Phase.CLOSED.value:
+        cycle = advance_cycle(org, CORP, CYCLE, actor="hr", reason="moving on", now=at)
+    assert cycle.locked_at == at and "zoe" in participants(org)
+    with org.session() as s:
+        actions = [e.action for e in list_audit(session=s, corp_id=CORP, subject=f"cycle:{CYCLE}")]
+    assert actions.index("cycle.lock") == actions.index("cycle.participants_refresh", 2) + 1
