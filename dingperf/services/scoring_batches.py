@@ -5,8 +5,8 @@ once another process committed (SQLITE_BUSY_SNAPSHOT), while a fresh write waits
 read is one compact statement outside any transaction (sessions begin IMMEDIATE, which would queue the
 workers' reads behind each other's writes) and FastScorer scores it; employees it declines and runs with
 explanations take the row-per-input load and `Scorer`. PostgreSQL reads the same compact parts (one
-statement) and writes the fast-path rows by COPY (store/pg_bulk.py); SQLite by an executemany that binds
-only the varying columns.
+statement) and writes every row by COPY (store/pg_bulk.py); SQLite writes fast-path rows by an executemany
+that binds only the varying columns.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from dingperf.store.engine import Store, open_store
 from dingperf.store.perf_repositories import (
     COMPACT_MARK,
     COMPACT_ROW,
+    RESULT_SCORE_COLUMNS,
     Binder,
     compact_supported,
     dumps,
@@ -163,11 +164,14 @@ class BatchScorer:
         scored = len(short) + sum(1 for r in rows if r[5] == "scored")  # r[5]: status
         with self.store.session() as s:
             conn = s.connection()
-            executemany(conn, result_upsert_sql(conn), rows)
-            if short and self.store.dialect == "sqlite":
-                executemany(conn, builder.short_sql(), short)
-            elif short:
-                copy_upsert_results(conn, builder.short_fixed(), builder.SHORT, short)
+            if self.store.dialect == "sqlite":
+                executemany(conn, result_upsert_sql(conn), rows)
+                if short:
+                    executemany(conn, builder.short_sql(), short)
+            else:
+                copy_upsert_results(conn, {}, RESULT_SCORE_COLUMNS, rows)
+                if short:
+                    copy_upsert_results(conn, builder.short_fixed(), builder.SHORT, short)
         return scored, len(rows) + len(short) - scored
 
     def _full_row(self, inp: ScoreInput, builder: RowBuilder) -> tuple[object, ...]:
