@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import random
-from collections import Counter, defaultdict
+from collections import defaultdict
 from datetime import date
 from decimal import Decimal
 
@@ -12,12 +12,10 @@ from sqlmodel import col, select
 
 from dingperf.demo.narrator import Narrator
 from dingperf.demo.world import World
-from dingperf.dingtalk.messages import markdown_msg
 from dingperf.perf.datasources import TimeResult
 from dingperf.perf.explanation import render_text
 from dingperf.perf.leniency import leniency
 from dingperf.perf.library import load_template
-from dingperf.perf.quotas import allocate_quotas, quota_feedback
 from dingperf.perf.rules import AttendanceThresholdRule, FormFieldSumRule
 from dingperf.services.collect import collect_inputs
 from dingperf.services.cycles import Participant, add_participants, create_cycle
@@ -51,7 +49,8 @@ def run_cycle(world: World, say: Narrator, period_from: date, period_to: date, c
     sales = [c for c in codes if "SALES" in c]
     template = publish_template(world.store, world.corp_id, sales_template(REVENUE_TARGET_K), actor=HR)
     cycle_id = f"demo-{period_to:%Y}-q"
-    create_cycle(world.store, world.corp_id, cycle_id=cycle_id, name=f"{period_from} … {period_to}",
+    create_cycle(world.store, world.corp_id, cycle_id=cycle_id,
+                 name=f"销售团队季度考核（{period_from:%m-%d} 至 {period_to:%m-%d}）",
                  kind="quarterly", period_start=period_from, period_end=period_to, template_id=template.id,
                  timezone=world.settings.org.timezone, actor=HR)
     team = _sales_team(world, sales)
@@ -90,23 +89,18 @@ def _sales_team(world: World, sales_codes: list[str]) -> list[tuple[str, str | N
                 if e.userid in sellers]
 
 
-def calibrate(world: World, say: Narrator, cycle_id: str) -> list[StoredResult]:
-    say.act("Calibration: forced distribution and leniency per manager")
-    results = list_results(world.store, world.corp_id, cycle_id, limit=1_000_000)
-    scored = [r for r in results if r.status == "scored"]
-    counts = Counter(r.grade for r in scored)
-    quotas = allocate_quotas(len(scored), SHARES)
-    feedback = quota_feedback({g: counts.get(g, 0) for g in SHARES}, quotas)
-    say.table(["grade", "people", "quota (largest remainder)", "move"],
-              [(g, counts.get(g, 0), f"{quotas[g]} ({SHARES[g]}%)", f"{feedback[g]:+d}" if feedback[g] else "—")
-               for g in SHARES], title=f"   {len(scored)} scored results against S/A/B/C/D = 10/20/50/15/5%")
+def leniency_by_manager(world: World, say: Narrator, cycle_id: str) -> list[StoredResult]:
+    """Per manager: mean and spread of their people's totals against the company (z-score), before calibration."""
+    say.act("Before calibration: leniency per manager (mean, spread, z-score against the company)")
+    scored = [r for r in list_results(world.store, world.corp_id, cycle_id, limit=1_000_000) if r.status == "scored"]
     names, managers = _people(world)
     by_manager: dict[str, list[Decimal]] = defaultdict(list)
     for r in scored:
         if r.total is not None and managers.get(r.userid):
             by_manager[managers[r.userid]].append(r.total)
     company, rows = leniency({m: v for m, v in by_manager.items() if len(v) >= 2})
-    say.say(f"mean {company.mean:.1f}, spread {company.stdev:.1f}; managers with ≥ 2 people in the cycle:")
+    say.say(f"{len(scored)} scored; mean {company.mean:.1f}, spread {company.stdev:.1f}; managers with ≥ 2 "
+            "people in the cycle:")
     say.table(["manager", "reports", "mean", "z", "flag"],
               [(names.get(m.manager, m.manager), m.stats.count, f"{m.stats.mean:.1f}", f"{m.z:.2f}", m.flag or "—") for m in rows[:5]])
     return scored
@@ -132,12 +126,12 @@ def _has_deduction(world: World, cycle_id: str, userid: str) -> bool:
     return any(s.key.startswith("adjust:") and s.sources for s in e.root.walk())
 
 
-def notify(world: World, say: Narrator, cycle_id: str, result: StoredResult) -> None:
-    say.act("Telling the employee: a work notification, and what their DingTalk shows")
-    text = (f"### 绩效结果已出 ({cycle_id})\n\n总分 **{result.total}**，等级 **{result.grade}**。\n\n"
-            f"在工作台打开 dingperf 查看每一分的来源；如有异议可在申诉期内提出申诉。")
-    task_ids = world.client.messages.send_work_notification([result.userid], markdown_msg("绩效结果", text))
+def show_mailbox(world: World, say: Narrator, result: StoredResult) -> None:
+    """What the employee's DingTalk received from dingperf, all of it sent by the outbox."""
+    say.act("What the employee's DingTalk shows: every message came through the outbox")
     seen = world.control(f"messages?userid={result.userid}")["messages"]
-    say.say(f"sent as task {task_ids[0]}; {result.userid}'s DingTalk now shows {len(seen)} message(s), latest:")
-    if seen:
-        say.block(json.dumps(seen[-1]["content"], ensure_ascii=False, indent=2))
+    say.say(f"{result.userid}'s DingTalk now shows {len(seen)} message(s) from dingperf; the result notice:")
+    notice = next((m for m in reversed(seen) if "绩效结果" in json.dumps(m["content"], ensure_ascii=False)),
+                  seen[-1] if seen else None)
+    if notice is not None:
+        say.block(json.dumps(notice["content"], ensure_ascii=False, indent=2))

@@ -8,7 +8,8 @@ from pathlib import Path
 
 from dingperf.demo.narrator import Narrator
 from dingperf.demo.org_act import live_events, sync_org, sync_sources
-from dingperf.demo.perf_act import calibrate, explain_one, notify, run_cycle
+from dingperf.demo.perf_act import explain_one, leniency_by_manager, run_cycle, show_mailbox
+from dingperf.demo.season_act import appeal, calibrate_group, follow_up, pick_hr, release, run_phases
 from dingperf.demo.world import open_world
 
 
@@ -30,9 +31,15 @@ def run_demo(*, employees: int, depts: int, seed: int, workdir: Path | None, onc
         quarter_start = end - timedelta(days=89)
         codes = sync_sources(world, say, end - timedelta(days=27), end, approvals_from=quarter_start)
         cycle_id = run_cycle(world, say, quarter_start, end, codes, seed)
-        scored = calibrate(world, say, cycle_id)
+        hr = pick_hr(world)
+        run_phases(world, say, cycle_id, hr)
+        scored = leniency_by_manager(world, say, cycle_id)
+        calibrate_group(world, say, cycle_id, hr)
+        results = release(world, say, cycle_id, hr)
         pick = explain_one(world, say, cycle_id, scored)
-        notify(world, say, cycle_id, pick)
+        appeal(world, say, cycle_id, hr, results)
+        follow_up(world, say, cycle_id, hr)
+        show_mailbox(world, say, pick)
         say.act("Done")
         say.say(f"config: {world.config_path}  (try: dingperf --config {world.config_path} inbox list)")
         if not once:

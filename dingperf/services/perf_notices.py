@@ -81,7 +81,7 @@ def phase_notice(*, corp_id: str, cycle_id: str, cycle_name: str, timezone: str,
     name = PHASE_NAMES[Phase(phase)]
     lines = [f"**{cycle_name}** 已进入「{name}」阶段（{when(entered_at, timezone)} 开始）。", todo,
              f"截止时间：{when(deadline, timezone)}"]
-    return _msg(f"绩效{name}：{cycle_name}", lines, workbench_link(public_url, corp_id, f"cycles/{cycle_id}/{page}"),
+    return _msg(f"【{name}】{cycle_name}", lines, workbench_link(public_url, corp_id, f"cycles/{cycle_id}/{page}"),
                 "去处理")
 
 

@@ -18,7 +18,12 @@ def test_the_demo_runs_every_act_and_its_explanation_adds_up(tmp_path):
     assert "nothing written" in text
     assert text.count(" done ") >= 3  # hire, departure, manager change: all handled from the inbox
     assert "Σ contributions" in text and "= total" in text
-    assert "DingTalk now shows 1 message(s)" in text
+    assert "notices queued in the same transactions" in text
+    assert "the board now: sales" in text and ": ok" in text  # calibrated within the hard quota
+    assert "acknowledged" in text and "accepted by" in text
+    assert "escalated 1" in text and "a second run escalates 0" in text
+    assert "no improvement plan needed" in text or "confirmed by both" in text
+    assert "message(s) from dingperf" in text
     assert (tmp_path / "demo" / "config.toml").is_file()
 
 
