@@ -50,7 +50,9 @@ def _escalate_in(s: Session, corp_id: str, appeal: Appeal, *, now: datetime, hr_
                  public_url: str) -> list[str] | None:
     """Escalate one overdue appeal; the userids told, or None when this round was escalated before."""
     cycle = _cycle_row(s, corp_id, appeal.cycle_id)
-    prefix = f"appeal:{appeal.appeal_id}:escalated:{appeal.reopen_count}"
+    # A new deadline (re-assigned) is a new SLA: escalate again when that one passes too.
+    due = int(appeal.deadline.timestamp()) if appeal.deadline else 0
+    prefix = f"appeal:{appeal.appeal_id}:escalated:{appeal.reopen_count}:{due}"
     notice = partial(appeal_overdue_notice, corp_id=corp_id, appeal_id=appeal.appeal_id, cycle_name=cycle.name,
                      handler=appeal.handler, appellant=appeal.userid, deadline=appeal.deadline,
                      timezone=cycle.timezone, public_url=public_url)

@@ -18,6 +18,7 @@ from tests.integration.appeal_kit import DUE, file_ap1, in_review, prepare_appea
 from tests.integration.collect_kit import CORP, NOW
 
 LATE_BY_AN_HOUR = DUE + timedelta(hours=1)
+ROUND0 = f"appeal:ap-1:escalated:0:{int(DUE.timestamp())}"
 
 
 @pytest.fixture
@@ -47,8 +48,7 @@ def test_an_overdue_appeal_is_escalated_to_the_handlers_manager_and_hr(appeal_cy
     in_review(appeal_cycle)
     report = escalate_overdue_appeals(appeal_cycle, CORP, now=LATE_BY_AN_HOUR, hr_userids=("hr-2", "hr-1"))
     assert (report.escalated, report.notified) == (("ap-1",), ("hr-1", "hr-2", "hr-head"))
-    assert _escalations(appeal_cycle) == {"appeal:ap-1:escalated:0:handler": ["hrbp"],
-                                          "appeal:ap-1:escalated:0:0": ["hr-1", "hr-2", "hr-head"]}
+    assert _escalations(appeal_cycle) == {f"{ROUND0}:handler": ["hrbp"], f"{ROUND0}:0": ["hr-1", "hr-2", "hr-head"]}
     (entry,) = _audited(appeal_cycle)
     assert (entry["handler"], entry["round"], entry["notified"]) == ("hrbp", 0, ["hr-1", "hr-2", "hr-head"])
 
@@ -79,16 +79,26 @@ def test_a_reopened_appeal_missed_again_is_escalated_in_its_new_round(appeal_cyc
                   now=LATE_BY_AN_HOUR)
     report = escalate_overdue_appeals(appeal_cycle, CORP, now=second_due + timedelta(minutes=1), hr_userids=("hr-1",))
     assert report.escalated == ("ap-1",)
-    assert "appeal:ap-1:escalated:1:0" in _escalations(appeal_cycle)
+    assert f"appeal:ap-1:escalated:1:{int(second_due.timestamp())}:0" in _escalations(appeal_cycle)
     assert [e["round"] for e in _audited(appeal_cycle)] == [0, 1]
+
+
+def test_a_new_deadline_missed_again_is_escalated_again(appeal_cycle: Store) -> None:
+    appeal_id = in_review(appeal_cycle)
+    escalate_overdue_appeals(appeal_cycle, CORP, now=LATE_BY_AN_HOUR, hr_userids=("hr-1",))
+    extended = LATE_BY_AN_HOUR + timedelta(days=1)
+    assign_appeal(appeal_cycle, CORP, appeal_id, handler="hrbp", deadline=extended, actor="hr-1",
+                  now=LATE_BY_AN_HOUR)
+    assert escalate_overdue_appeals(appeal_cycle, CORP, now=extended, hr_userids=("hr-1",)).escalated == ()
+    later = escalate_overdue_appeals(appeal_cycle, CORP, now=extended + timedelta(minutes=1), hr_userids=("hr-1",))
+    assert later.escalated == ("ap-1",) and len(_audited(appeal_cycle)) == 2
 
 
 def test_a_handler_without_a_manager_is_escalated_to_hr_and_never_to_themselves(appeal_cycle: Store) -> None:
     appeal_id = in_review(appeal_cycle)
     assign_appeal(appeal_cycle, CORP, appeal_id, handler="hr-1", deadline=DUE, actor="hr-1", now=NOW)
     escalate_overdue_appeals(appeal_cycle, CORP, now=LATE_BY_AN_HOUR, hr_userids=("hr-1", "hr-2"))
-    assert _escalations(appeal_cycle) == {"appeal:ap-1:escalated:0:handler": ["hr-1"],
-                                          "appeal:ap-1:escalated:0:0": ["hr-2"]}
+    assert _escalations(appeal_cycle) == {f"{ROUND0}:handler": ["hr-1"], f"{ROUND0}:0": ["hr-2"]}
 
 
 def test_the_hourly_scheduler_job_escalates_with_the_configured_hr_userids(appeal_cycle: Store) -> None:
@@ -101,4 +111,5 @@ def test_the_hourly_scheduler_job_escalates_with_the_configured_hr_userids(appea
                                 database_url=appeal_cycle.engine.url.render_as_string(hide_password=False),
                                 hr_userids=("hr-1",))
     SchedulerRole(settings, appeal_cycle, client=object()).escalate_appeals()
-    assert _escalations(appeal_cycle)["appeal:ap-1:escalated:0:0"] == ["hr-1", "hr-head"]
+    due = int((long_ago + timedelta(days=1)).timestamp())
+    assert _escalations(appeal_cycle)[f"appeal:ap-1:escalated:0:{due}:0"] == ["hr-1", "hr-head"]
