@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta, tzinfo
 from decimal import Decimal
 from enum import StrEnum
 
@@ -167,3 +167,44 @@ def confidence_drops(check_ins: Sequence[CheckIn], threshold: int = 3) -> tuple[
             drops.append(ConfidenceDrop(c.goal_id, c.key_result_id, prev, c, prev.confidence - c.confidence))
         last[key] = c
     return tuple(drops)
+
+
+# --- feedback: length bound, retraction grace, visibility, evidence window ------------------------------------
+
+FEEDBACK_MAX_CHARS = 2000  # long enough for a considered note; a work notice shows only the start of it
+RETRACT_GRACE = timedelta(hours=24)
+
+
+def require_feedback_length(feedback: Feedback, max_chars: int = FEEDBACK_MAX_CHARS) -> Feedback:
+    """Refuse feedback longer than ``max_chars`` characters (it is read in chat and in review forms)."""
+    if len(feedback.text) > max_chars:
+        raise ValidationError(f"feedback is {len(feedback.text)} characters; keep it to {max_chars} "
+                              "(split it into two, or summarise)")
+    return feedback
+
+
+def require_retractable(feedback: Feedback, actor: str, now: datetime, grace: timedelta = RETRACT_GRACE) -> None:
+    """Only the giver may retract, and only within ``grace`` of giving it (later, the receiver may rely on it)."""
+    require_aware(now, "now")
+    if require_actor(actor) != feedback.giver:
+        raise ValidationError(f"only the giver ({feedback.giver}) can retract this feedback; ask them, or HR")
+    if now - feedback.at > grace:
+        hours = grace.total_seconds() / 3600
+        raise ValidationError(f"feedback can be retracted within {hours:g} hours of giving it; it was given at "
+                              f"{feedback.at.isoformat()} — write a follow-up feedback instead")
+
+
+def is_feedback_visible(feedback: Feedback, viewer: str, *, manager_chain: Collection[str],
+                        is_hr: bool = False) -> bool:
+    """Who may read a feedback: HR and the giver always; the receiver's manager chain (``manager_chain``)
+    always; the receiver unless it is manager-only; anyone when public."""
+    if is_hr or viewer == feedback.giver or viewer in manager_chain:
+        return True
+    if feedback.visibility is FeedbackVisibility.PUBLIC:
+        return True
+    return feedback.visibility is FeedbackVisibility.RECEIVER and viewer == feedback.receiver
+
+
+def given_between(feedback: Feedback, start: date, end: date, tz: tzinfo) -> bool:
+    """True when the feedback was given on a local date (in ``tz``) within ``start``..``end`` inclusive."""
+    return start <= feedback.at.astimezone(tz).date() <= end
