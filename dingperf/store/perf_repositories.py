@@ -90,7 +90,8 @@ def executemany(conn: Connection, sql: str, rows: Sequence[tuple[Any, ...]]) -> 
         conn.exec_driver_sql(sql, list(rows))
 
 
-def _fetch(conn: Connection, sql: str, params: tuple[object, ...]) -> list[tuple]:  # type: ignore[type-arg]
+def fetch_rows(conn: Connection, sql: str, params: tuple[object, ...]) -> list[tuple]:  # type: ignore[type-arg]
+    """All rows of `sql` through the raw DBAPI cursor (plain tuples, driver types)."""
     # The raw DBAPI cursor: SQLAlchemy's per-row Result wrapping costs more than the scoring of a row.
     cursor = conn.connection.cursor()
     try:
@@ -105,7 +106,7 @@ def participant_ids(conn: Connection, corp_id: str, cycle_id: str) -> list[str]:
     b = Binder(conn)
     sql = (f"SELECT userid FROM {PARTICIPANTS.name} WHERE corp_id = {b.placeholder} AND cycle_id = "
            f"{b.placeholder} ORDER BY userid")
-    return [r[0] for r in _fetch(conn, sql, (corp_id, cycle_id))]
+    return [r[0] for r in fetch_rows(conn, sql, (corp_id, cycle_id))]
 
 
 def load_input_rows(conn: Connection, corp_id: str, cycle_id: str, first: str, last: str) -> Iterator[tuple]:  # type: ignore[type-arg]
@@ -113,7 +114,7 @@ def load_input_rows(conn: Connection, corp_id: str, cycle_id: str, first: str, l
     p = Binder(conn).placeholder
     sql = (f"SELECT userid, kind, code, value, achievement, sources, note FROM {INPUTS.name} "
            f"WHERE corp_id = {p} AND cycle_id = {p} AND userid >= {p} AND userid <= {p}")
-    return iter(_fetch(conn, sql, (corp_id, cycle_id, first, last)))
+    return iter(fetch_rows(conn, sql, (corp_id, cycle_id, first, last)))
 
 
 def load_rating_rows(conn: Connection, corp_id: str, cycle_id: str, first: str, last: str) -> Iterator[tuple]:  # type: ignore[type-arg]
@@ -123,7 +124,7 @@ def load_rating_rows(conn: Connection, corp_id: str, cycle_id: str, first: str, 
     sql = (f"SELECT userid, rater_id, section, rater_group, CAST(ratings AS TEXT) FROM {RATINGS.name} "
            f"WHERE corp_id = {p} AND cycle_id = {p} AND userid >= {p} AND userid <= {p} "
            "ORDER BY userid, rater_id")
-    return iter(_fetch(conn, sql, (corp_id, cycle_id, first, last)))
+    return iter(fetch_rows(conn, sql, (corp_id, cycle_id, first, last)))
 
 
 # Per employee, its inputs and its rater rows folded into one text each by SQLite itself (two range scans
