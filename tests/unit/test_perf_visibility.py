@@ -152,3 +152,8 @@ def test_no_viewer_outside_hr_ever_sees_an_anonymous_rater(viewer: str, subject:
     roles = roles_of(viewer, subject, hr_userids=hr, manager_chain=chain, rated=rated)
     shown = F.ANONYMOUS_RATERS in facets_for(roles, stage_of(phase, released))
     assert shown == (viewer in hr)
+
+
+def test_a_manager_before_the_manager_review_is_told_when_team_scores_appear() -> None:
+    with pytest.raises(NotVisible, match="your team's scores in cycle 2026-Q4 are shown from the review stage on"):
+        require_visible({Role.MANAGER}, Stage.BEFORE_REVIEW, "ann", "2026-Q4", has_own_ratings=False)
