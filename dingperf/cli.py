@@ -14,6 +14,7 @@ from dingperf.commands.db import db_group
 from dingperf.commands.demo import demo_command
 from dingperf.commands.doctor import doctor_command
 from dingperf.commands.explain import explain_command
+from dingperf.commands.goals import goals_group
 from dingperf.commands.inbox import inbox_group
 from dingperf.commands.init import init_command
 from dingperf.commands.sandbox import sandbox_command
@@ -35,6 +36,7 @@ main.add_command(db_group)
 main.add_command(sandbox_command)
 main.add_command(inbox_group)
 main.add_command(explain_command)
+main.add_command(goals_group)
 main.add_command(sync_group)
 main.add_command(serve_command)
 main.add_command(demo_command)
