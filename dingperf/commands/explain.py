@@ -15,7 +15,9 @@ from dingperf.commands._common import config_option, echo_json, settings_from
 @config_option
 @click.pass_context
 def explain_command(ctx: click.Context, cycle_id: str, userid: str, corp_id: str | None, as_json: bool) -> None:
-    """Print the explanation tree: every input, step, cap and source record, adding up to the total."""
+    """Print the explanation tree: every input, step, cap and source record, adding up to the total.
+
+    This is the admin view, full and unredacted; everyone else sees what services/result_views allows."""
     from dingperf.perf.errors import DomainError
     from dingperf.perf.explanation import render_text, to_dict
     from dingperf.services.results import get_result
