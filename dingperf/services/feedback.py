@@ -152,7 +152,7 @@ def give_feedback(store: Store, corp_id: str, *, giver: str, receiver: str, text
                                cycle_id=cycle_id, subject_userid=fb.receiver, expected_revision=0, action="give",
                                reason=fb.kind.value, now=at)
         reader = receiver_row.manager_userid if visibility is FeedbackVisibility.MANAGER_ONLY else fb.receiver
-        if reader:
+        if reader and reader != fb.giver:  # a manager's own manager-only note needs no notice to themselves
             msg = feedback_notice(corp_id=corp_id, feedback_id=feedback_id, fb=fb, giver_name=giver_row.name,
                                   receiver_name=receiver_row.name, public_url=public_url)
             queue_notice_in(s, corp_id, key=f"feedback:{feedback_id}", userids=[reader], msg=msg, now=at)

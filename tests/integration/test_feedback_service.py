@@ -103,6 +103,11 @@ def test_manager_only_feedback_is_told_to_the_manager_not_the_receiver(org: Stor
     assert userids == ["mgr"] and "仅主管可见" in msg
 
 
+def test_a_managers_own_manager_only_note_sends_no_notice(org: Store) -> None:
+    _give(org, giver="mgr", visibility=V.MANAGER_ONLY)
+    assert _outbox(org) == [] and get_feedback(org, CORP, "fb-1").status == "given"
+
+
 @pytest.mark.parametrize(("kw", "error", "match"), [
     ({"giver": "rep"}, ValidationError, "feedback goes to someone else"),
     ({"text": "  "}, ValidationError, "feedback text is empty"),
