@@ -9,8 +9,8 @@ re-open count) and free text is clipped.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from datetime import datetime
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
@@ -159,3 +159,75 @@ def appeal_overdue_notice(*, corp_id: str, appeal_id: str, cycle_name: str, hand
     lines = [f"{handler} 负责的 {appellant} 的 **{cycle_name}** 申诉（{appeal_id}）已超过处理截止时间 {due}，仍未处理。",
              "请督促处理人尽快处理，或重新指派处理人。"]
     return _msg(f"申诉超期上报：{cycle_name}", lines, _appeal_link(public_url, corp_id, appeal_id), "查看申诉")
+
+
+# What a reminder asks for, per task of dingperf.perf.reminders (its value), and the workbench page it opens.
+_TASK_TODO: Mapping[str, tuple[str, str]] = {
+    "set_goals": ("填写并提交你的目标", "goals"),
+    "confirm_goals": ("确认待你确认的目标", "goals"),
+    "self_review": ("完成自评", "self-review"),
+    "rate_report": ("完成对下属的上级评价", "reviews"),
+    "rate_360": ("完成你负责的360评价", "reviews"),
+    "calibrate": ("完成绩效校准（所有结果均已评分）后发布结果", "calibration"),
+    "handle_appeal": ("处理待办的绩效申诉", "appeals"),
+}
+MAX_NAMES = 30  # late people named in one escalation; the rest are counted, so the text stays under 2048 bytes
+
+
+def _remaining(before: timedelta) -> str:
+    hours = int(before.total_seconds() // 3600)
+    return f"{hours // 24}天" if hours % 24 == 0 else f"{hours}小时"
+
+
+def _todo(tasks: Sequence[str]) -> tuple[str, str]:
+    todos = [_TASK_TODO[t] for t in tasks]
+    return "；".join(text for text, _ in todos), todos[0][1]
+
+
+def phase_reminder_notice(*, corp_id: str, cycle_id: str, cycle_name: str, timezone: str, phase: Phase,
+                          deadline: datetime, before: timedelta, tasks: Sequence[str],
+                          public_url: str = "") -> dict[str, Any]:
+    """Nudge someone who still owes `tasks` (perf.reminders task values) `before` the phase deadline."""
+    cycle_name = _clip(cycle_name, MAX_NAME)
+    todo, page = _todo(tasks)
+    name = PHASE_NAMES[Phase(phase)]
+    lines = [f"**{cycle_name}** 的「{name}」阶段还有 **{_remaining(before)}** 截止（{when(deadline, timezone)}）。",
+             f"你还有待办：{todo}。", "截止后将无法提交，并会告知你的上级。"]
+    return _msg(f"【提醒】{name}还有{_remaining(before)}截止：{cycle_name}", lines,
+                workbench_link(public_url, corp_id, f"cycles/{cycle_id}/{page}"), "去处理")
+
+
+def phase_missed_notice(*, corp_id: str, cycle_id: str, cycle_name: str, timezone: str, phase: Phase,
+                        deadline: datetime, tasks: Sequence[str], public_url: str = "") -> dict[str, Any]:
+    """Tell someone the phase deadline passed with `tasks` still open, and that their manager is told."""
+    cycle_name = _clip(cycle_name, MAX_NAME)
+    todo, page = _todo(tasks)
+    name = PHASE_NAMES[Phase(phase)]
+    lines = [f"**{cycle_name}** 的「{name}」阶段已于 {when(deadline, timezone)} 截止，你仍有未完成的待办：{todo}。",
+             "已告知你的上级。如需补交，请联系HR延长截止时间。"]
+    return _msg(f"【已截止】{name}未完成：{cycle_name}", lines,
+                workbench_link(public_url, corp_id, f"cycles/{cycle_id}/{page}"), "查看")
+
+
+def phase_escalation_notice(*, corp_id: str, cycle_id: str, cycle_name: str, timezone: str, phase: Phase,
+                            deadline: datetime, late: Sequence[str], public_url: str = "") -> dict[str, Any]:
+    """Tell a manager which of their people (names) missed the phase deadline with work still open."""
+    cycle_name = _clip(cycle_name, MAX_NAME)
+    name = PHASE_NAMES[Phase(phase)]
+    shown = "、".join(_clip(n, MAX_NAME) for n in late[:MAX_NAMES])
+    more = f" 等{len(late)}人" if len(late) > MAX_NAMES else ""
+    lines = [f"**{cycle_name}** 的「{name}」阶段已于 {when(deadline, timezone)} 截止，以下 {len(late)} 人仍有未完成的待办：",
+             f"{shown}{more}", "请督促他们尽快完成；如需补交，请联系HR延长截止时间。"]
+    return _msg(f"【逾期上报】{name}：{cycle_name}", lines,
+                workbench_link(public_url, corp_id, f"cycles/{cycle_id}/progress"), "查看进度")
+
+
+def phase_close_refused_notice(*, corp_id: str, cycle_id: str, cycle_name: str, timezone: str, phase: Phase,
+                               deadline: datetime, problem: str, public_url: str = "") -> dict[str, Any]:
+    """Tell HR the phase deadline passed but the phase could not close by itself, why, and what to do."""
+    cycle_name = _clip(cycle_name, MAX_NAME)
+    name = PHASE_NAMES[Phase(phase)]
+    lines = [f"**{cycle_name}** 的「{name}」阶段已于 {when(deadline, timezone)} 截止，但未能自动进入下一阶段：",
+             f"> {_clip(problem)}", "请处理上述问题后手动推进阶段，或调整截止时间。"]
+    return _msg(f"【阶段未能结束】{name}：{cycle_name}", lines,
+                workbench_link(public_url, corp_id, f"cycles/{cycle_id}"), "去处理")
