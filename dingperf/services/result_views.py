@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from dingperf.perf.errors import DomainError
 from dingperf.perf.explanation import to_dict
 from dingperf.perf.numbers import to_decimal
 from dingperf.perf.result_redaction import redact_breakdown
@@ -103,7 +104,10 @@ def _anonymous_groups(store: Store, cycle: CycleRecord) -> set[str]:
 def _breakdown(store: Store, cycle: CycleRecord, subject: str, facets: Collection[Facet],
                stored: dict[str, Any] | None, stored_total: Decimal | None) -> dict[str, Any]:
     """The explanation the result was stored with, else recomputed (flagged stale if it no longer matches)."""
-    tree = stored if stored is not None else to_dict(explain(store, cycle.corp_id, cycle.cycle_id, subject))
+    try:
+        tree = stored if stored is not None else to_dict(explain(store, cycle.corp_id, cycle.cycle_id, subject))
+    except DomainError as exc:  # inputs removed or changed since scoring: say so rather than fail the page
+        return {"unavailable": f"the breakdown cannot be recomputed now: {exc}", "stale": True}
     total = tree.get("total")
     out = redact_breakdown(tree, facets, anonymous_groups=_anonymous_groups(store, cycle))
     out["stale"] = total is not None and stored_total is not None and Decimal(str(total)) != stored_total

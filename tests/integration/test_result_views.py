@@ -11,9 +11,11 @@ from typing import Any
 
 import pytest
 
+from dingperf.perf.appeals import AppealSubject, AppealTarget
 from dingperf.perf.cycles import Phase
 from dingperf.perf.reviews import RaterType
 from dingperf.perf.visibility import NotVisible
+from dingperf.services.appeals import file_appeal
 from dingperf.services.nominations import approve_nomination, nominate_rater
 from dingperf.services.phases import override_phase
 from dingperf.services.result_views import view_result, visible_results
@@ -197,3 +199,17 @@ def test_the_list_shows_hr_every_participant_with_scores(scored: Store) -> None:
     rows = visible_results(scored, CORP, CYCLE, "hr1", hr_userids=HR)
     assert [r["userid"] for r in rows] == ["ann", "bob", "nobody", "pm"]
     assert all(r["total"] is not None and "calibration_reason" in r for r in rows)
+
+
+def test_a_breakdown_not_stored_with_the_result_is_recomputed_and_adds_up(scored: Store) -> None:
+    score_cycle(scored, CORP, CYCLE, with_explanations=False, now=NOW)
+    view = _view(scored, "ann", "hr1")
+    assert (view["breakdown"]["total"], view["breakdown"]["stale"]) == (view["total"], False)
+
+
+def test_an_employee_and_their_manager_see_the_appeal_status_but_a_rater_does_not(released: Store) -> None:
+    _at(released, Phase.APPEAL_WINDOW)
+    file_appeal(released, CORP, CYCLE, "ann", AppealTarget(AppealSubject.TOTAL), "the S was earned", now=NOW)
+    assert [a["status"] for a in _view(released, "ann", "ann")["appeals"]] == ["filed"]
+    assert [a["status"] for a in _view(released, "ann", "mia")["appeals"]] == ["filed"]
+    assert "appeals" not in _view(released, "ann", "bob")
