@@ -78,8 +78,12 @@ def _goals(s: Session, corp_id: str, cycle_id: str) -> list[GoalState]:
     for r in s.exec(select(PerfGoal).where(PerfGoal.corp_id == corp_id, PerfGoal.cycle_id == cycle_id)).all():
         if r.goal_id not in newest or r.revision > newest[r.goal_id].revision:
             newest[r.goal_id] = r
-    return [GoalState(r.goal_id, r.owner_userid, r.status, str(r.body.get("sent_by") or ""),
-                      bool(r.body.get("cancelled"))) for _, r in sorted(newest.items())]
+    goals = []
+    for _, r in sorted(newest.items()):
+        goal = r.body.get("goal") or {}  # goal_store.document_body: {"goal": goal_to_json(...), "check_ins": [...]}
+        goals.append(GoalState(r.goal_id, r.owner_userid, r.status, str(goal.get("sent_by") or ""),
+                               bool(goal.get("cancelled"))))
+    return goals
 
 
 def _ratings(s: Session, corp_id: str, cycle_id: str) -> list[tuple[str, str, str]]:
