@@ -13,6 +13,7 @@ their roles at that stage. Decisions the table encodes:
   with their scores, to the managers, HR and — after release — the employee. Anonymous raters only to HR.
 - Calibration groups declare members, not reviewers; calibration is run by HR with the members' managers,
   who hold the HR / manager / skip-level rows below. There is no separate calibrator row.
+- HR staff see every result but their own, which reaches them like anyone's (on release, no anonymous raters).
 - Raters (nominated peers, subordinates, cross-department raters, anyone with a recorded rating) see only
   what they submitted. Everyone else sees nothing.
 """
@@ -94,16 +95,16 @@ def stage_of(phase: Phase | str, released: bool) -> Stage:
 def roles_of(viewer: str, subject: str, *, hr_userids: Collection[str], manager_chain: Sequence[str],
              rated: bool) -> frozenset[Role]:
     """The viewer's roles towards the subject; manager_chain starts with the direct manager and goes up."""
+    if viewer == subject:
+        return frozenset({Role.SELF})  # HR staff are employees too: their own result reaches them on release
     roles: set[Role] = set()
     if viewer in hr_userids:
         roles.add(Role.HR)
-    if viewer == subject:
-        roles.add(Role.SELF)
-    elif manager_chain and manager_chain[0] == viewer:
+    if manager_chain and manager_chain[0] == viewer:
         roles.add(Role.MANAGER)
     elif viewer in manager_chain[1:]:
         roles.add(Role.SKIP_MANAGER)
-    if rated and viewer != subject:
+    if rated:
         roles.add(Role.RATER)
     return frozenset(roles or {Role.OUTSIDER})
 

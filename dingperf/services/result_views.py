@@ -264,7 +264,7 @@ def visible_results(store: Store, corp_id: str, cycle_id: str, viewer: str, *,
 def _rows(cycle: CycleRecord, viewer: str, candidates: dict[str, set[Role]], scores: dict[str, _Score],
           own: dict[str, list[dict[str, Any]]], is_hr: bool) -> Iterator[dict[str, Any]]:
     for userid in sorted(candidates):
-        roles = candidates[userid] | ({Role.HR} if is_hr else set())
+        roles = candidates[userid] | ({Role.HR} if is_hr and userid != viewer else set())
         score = scores.get(userid)
         stage = stage_of(cycle.phase, score is not None and score.released_at is not None)
         facets = facets_for(roles, stage)

@@ -213,3 +213,11 @@ def test_an_employee_and_their_manager_see_the_appeal_status_but_a_rater_does_no
     assert [a["status"] for a in _view(released, "ann", "ann")["appeals"]] == ["filed"]
     assert [a["status"] for a in _view(released, "ann", "mia")["appeals"]] == ["filed"]
     assert "appeals" not in _view(released, "ann", "bob")
+
+
+def test_an_hr_member_sees_their_own_result_only_as_an_employee(scored: Store) -> None:
+    _at(scored, Phase.CALIBRATION)
+    view = view_result(scored, CORP, CYCLE, "ann", "ann", hr_userids=("ann",))
+    assert view["visible"] == ["own_ratings"] and "ratings" not in view
+    rows = visible_results(scored, CORP, CYCLE, "ann", hr_userids=("ann",))
+    assert [r["roles"] for r in rows if r["userid"] == "ann"] == [["self"]]

@@ -107,7 +107,7 @@ CHAIN = ("mia", "boss", "ceo")
 @pytest.mark.parametrize(("viewer", "rated", "roles"), [
     ("ann", False, {Role.SELF}), ("mia", False, {Role.MANAGER}), ("boss", False, {Role.SKIP_MANAGER}),
     ("ceo", False, {Role.SKIP_MANAGER}), ("bob", True, {Role.RATER}), ("bob", False, {Role.OUTSIDER}),
-    ("hr1", False, {Role.HR}), ("mia", True, {Role.MANAGER, Role.RATER}), ("ann", True, {Role.SELF})])
+    ("hr1", False, {Role.HR}), ("hr1", True, {Role.HR, Role.RATER}), ("mia", True, {Role.MANAGER, Role.RATER}), ("ann", True, {Role.SELF})])
 def test_roles_of_a_viewer(viewer: str, rated: bool, roles: set[Role]) -> None:
     assert roles_of(viewer, "ann", hr_userids={"hr1"}, manager_chain=CHAIN, rated=rated) == roles
 
@@ -151,9 +151,13 @@ def test_no_viewer_outside_hr_ever_sees_an_anonymous_rater(viewer: str, subject:
                                                           released: bool) -> None:
     roles = roles_of(viewer, subject, hr_userids=hr, manager_chain=chain, rated=rated)
     shown = F.ANONYMOUS_RATERS in facets_for(roles, stage_of(phase, released))
-    assert shown == (viewer in hr)
+    assert shown == (viewer in hr and viewer != subject)
 
 
 def test_a_manager_before_the_manager_review_is_told_when_team_scores_appear() -> None:
     with pytest.raises(NotVisible, match="your team's scores in cycle 2026-Q4 are shown from the review stage on"):
         require_visible({Role.MANAGER}, Stage.BEFORE_REVIEW, "ann", "2026-Q4", has_own_ratings=False)
+
+
+def test_hr_staff_see_their_own_result_as_any_employee_does() -> None:
+    assert roles_of("ann", "ann", hr_userids={"ann"}, manager_chain=CHAIN, rated=True) == {Role.SELF}
