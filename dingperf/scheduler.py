@@ -28,6 +28,8 @@ from dingperf.services.client_factory import build_client
 from dingperf.services.improvement_plans import remind_overdue_plans
 from dingperf.services.outbox_sender import send_due
 from dingperf.services.participant_refresh import refresh_open_cycles
+from dingperf.services.phase_clock import close_due_phases
+from dingperf.services.phase_reminders import send_phase_reminders
 from dingperf.services.reconcile import reconcile
 from dingperf.settings import Settings
 from dingperf.store.engine import Store
@@ -42,6 +44,7 @@ PLAN_REMINDERS_AT = (9, 30)  # 09:30 in the org's timezone: overdue improvement-
 APPEAL_ESCALATION_EVERY_S = 3600  # appeal deadlines are days long; an hour late is soon enough to escalate
 PARTICIPANTS_EVERY_S = 60  # contacts events mark the org changed; a burst of them costs one refresh a minute
 PARTICIPANTS_FULL_EVERY = timedelta(hours=1)  # tenure and HR job levels change without any event
+PHASE_CLOCK_EVERY_S = 60  # a phase closes, and its late people are escalated, within a minute of its deadline
 
 
 @dataclass(frozen=True)
@@ -113,6 +116,21 @@ class SchedulerRole:
                                           every=PARTICIPANTS_FULL_EVERY):
             log.info("scheduler: participants: %s", report.summary())
 
+    def phase_clock(self) -> None:
+        """Send due deadline reminders and escalations, then close phases whose deadline passed (in that order,
+        so the late people of a closing phase are escalated before it moves on)."""
+        settings, now = self.settings, utcnow()
+        corp, hr, url = settings.dingtalk.corp_id, settings.org.hr_userids, settings.server.public_url
+        reminders = send_phase_reminders(self.store, corp, now=now, hr_userids=hr, public_url=url)
+        report = close_due_phases(self.store, corp, now=now, hr_userids=hr, public_url=url)
+        if reminders.reminded or reminders.escalated or report.advanced:
+            # A refused close stays refused every minute until HR acts (told once); it is not news each minute.
+            log.info("scheduler: reminders %s, escalated %s; phases: %s", reminders.reminded, reminders.escalated,
+                     report.summary())
+        failed = {**reminders.failed, **report.failed}
+        if failed:
+            log.error("scheduler: phase clock failed for cycle(s) %s; they are retried next minute", failed)
+
     def _guarded(self, job: Any) -> Any:
         def run() -> None:
             try:
@@ -146,6 +164,8 @@ class SchedulerRole:
                                 IntervalTrigger(seconds=APPEAL_ESCALATION_EVERY_S), id="appeal-escalation")
         self._scheduler.add_job(self._guarded(self.refresh_participants),
                                 IntervalTrigger(seconds=PARTICIPANTS_EVERY_S), id="participants")
+        self._scheduler.add_job(self._guarded(self.phase_clock),
+                                IntervalTrigger(seconds=PHASE_CLOCK_EVERY_S), id="phase-clock")
         self._scheduler.start()
         log.info("scheduler: leader for this installation; %d inbox worker(s) running", len(self._threads))
 

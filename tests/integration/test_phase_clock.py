@@ -7,8 +7,10 @@ from datetime import timedelta
 import pytest
 
 from dingperf.perf.cycles import Phase
+from dingperf.scheduler import SchedulerRole
 from dingperf.services.cycles import get_cycle
 from dingperf.services.phase_clock import close_due_phases
+from dingperf.settings import sandbox_settings
 from dingperf.store.engine import Store
 from dingperf.store.tables.perf_cycles import PerfCycle
 from tests.integration.phase_clock_kit import (
@@ -112,3 +114,14 @@ def test_closing_a_phase_escalates_whoever_still_owes_work_in_it(clock: Store) -
     assert list(escalated.values()) == [["mia"]]
     assert "BOB" in outbox(clock)[next(iter(escalated))]["msg"]["markdown"]["text"]
     assert get_cycle(clock, CORP, CYCLE).phase == "manager_review"
+
+
+def test_the_scheduler_job_closes_due_phases_with_the_configured_hr_userids(store: Store) -> None:
+    org_and_cycle(store, deadlines={Phase.CALIBRATION: T0 - DAY})  # the job runs at the real "now"
+    enter(store, Phase.CALIBRATION, T0)
+    settings = sandbox_settings(base_url="http://127.0.0.1:9", corp_id=CORP, app_key="k", app_secret="s",
+                                agent_id=1, robot_code="r", callback_token="token123", callback_aes_key="a" * 43,
+                                database_url=store.engine.url.render_as_string(hide_password=False),
+                                hr_userids=("hr-9",))
+    SchedulerRole(settings, store, client=object()).phase_clock()
+    assert list(told(store, ":close-refused:").values()) == [["hr-9"]]
