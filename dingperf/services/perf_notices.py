@@ -185,14 +185,15 @@ def _todo(tasks: Sequence[str]) -> tuple[str, str]:
 
 
 def phase_reminder_notice(*, corp_id: str, cycle_id: str, cycle_name: str, timezone: str, phase: Phase,
-                          deadline: datetime, before: timedelta, tasks: Sequence[str],
+                          deadline: datetime, before: timedelta, tasks: Sequence[str], escalates: bool = True,
                           public_url: str = "") -> dict[str, Any]:
-    """Nudge someone who still owes `tasks` (perf.reminders task values) `before` the phase deadline."""
+    """Nudge someone who still owes `tasks` (perf.reminders task values) `before` the phase deadline; with
+    `escalates`, say that their manager hears of what is still open at the deadline."""
     cycle_name = _clip(cycle_name, MAX_NAME)
     todo, page = _todo(tasks)
     name = PHASE_NAMES[Phase(phase)]
     lines = [f"**{cycle_name}** 的「{name}」阶段还有 **{_remaining(before)}** 截止（{when(deadline, timezone)}）。",
-             f"你还有待办：{todo}。", "截止后将无法提交，并会告知你的上级。"]
+             f"你还有待办：{todo}。", "截止后本阶段将自动结束" + ("，仍未完成的待办将告知你的上级。" if escalates else "。")]
     return _msg(f"【提醒】{name}还有{_remaining(before)}截止：{cycle_name}", lines,
                 workbench_link(public_url, corp_id, f"cycles/{cycle_id}/{page}"), "去处理")
 

@@ -3,7 +3,9 @@
 Every open cycle whose current phase has a deadline at or before `now` advances with actor "system:phase-clock"
 and reason "deadline … passed"; the pure rules decide (`perf.phases.advance`), so a refused step — results
 while scores are blocked or calibration unfinished — leaves the cycle where it is and tells HR once per
-(cycle, phase entry, deadline), claimed by a "phase_clock" document, with the rule's own message.
+(cycle, phase entry, deadline), claimed by a "phase_clock" document, with the rule's own message. The clock then
+leaves that phase to HR (the notice asks them to fix the cause and advance by hand): releasing results on its own
+minutes after calibration is finished would surprise them. A moved deadline or a re-entered phase is tried again.
 
 Before the phase moves on, the people who still owe work in it are escalated (`phase_reminders`).
 
@@ -21,7 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from dingperf.perf.cycles import Phase
 from dingperf.perf.errors import DomainError
@@ -90,13 +92,9 @@ def _tell_hr_refused(store: Store, corp_id: str, cycle_id: str, deadline: dateti
     """Tell HR once per (cycle, phase entry, deadline) that the phase could not close; False if told before."""
     with store.session() as s:
         row = _cycle_row(s, corp_id, cycle_id)
-        n, _ = phase_entry(s, row)
-        claim = f"{cycle_id}:{row.phase}:{n}:{int(deadline.timestamp())}:refused"
-        try:
-            get_document_in(s, corp_id, CLAIM_KIND, claim)
+        claim, problem_before = _refusal(s, row, deadline)
+        if problem_before is not None:
             return False
-        except NotFound:
-            pass
         save_document_in(s, corp_id, CLAIM_KIND, claim, status="refused", cycle_id=cycle_id, actor=ACTOR,
                          body={"phase": row.phase, "deadline": deadline.isoformat(), "problem": problem,
                                "told": sorted(set(hr_userids))},
@@ -113,14 +111,33 @@ def _tell_hr_refused(store: Store, corp_id: str, cycle_id: str, deadline: dateti
         return True
 
 
+def _refusal(s: Session, row: PerfCycle, deadline: datetime) -> tuple[str, str | None]:
+    """The claim id of a refused close of the current phase entry and deadline, and its problem if claimed."""
+    n, _ = phase_entry(s, row)
+    claim = f"{row.cycle_id}:{row.phase}:{n}:{int(deadline.timestamp())}:refused"
+    try:
+        return claim, str(get_document_in(s, row.corp_id, CLAIM_KIND, claim).body.get("problem", ""))
+    except NotFound:
+        return claim, None
+
+
 def _close_cycle(store: Store, corp_id: str, cycle_id: str, report: ClockReport, *, now: datetime,
                  hr_userids: Sequence[str], public_url: str) -> None:
-    escalate_missed_deadline(store, corp_id, cycle_id, now=now, hr_userids=hr_userids, public_url=public_url)
+    try:
+        escalate_missed_deadline(store, corp_id, cycle_id, now=now, hr_userids=hr_userids, public_url=public_url)
+    except Exception as exc:  # the deadline is HR's contract: the phase closes even so
+        log.exception("cycle %s: escalating the late people of its phase failed; closing it anyway", cycle_id)
+        report.failed[cycle_id] = f"escalation: {type(exc).__name__}: {exc}"
     while True:
         with store.session() as s:
             row = _cycle_row(s, corp_id, cycle_id)
             deadline = _overdue(row, now)
             if deadline is None:
+                return
+            _, problem = _refusal(s, row, deadline)
+            if problem is not None:
+                # HR was told to fix it and advance by hand: releasing results later on its own would surprise them.
+                report.refused[cycle_id] = problem
                 return
             after = next_phase(Phase(row.phase))
             successor_due = (row.deadlines or {}).get(after.value)
@@ -150,6 +167,7 @@ def close_due_phases(store: Store, corp_id: str, *, now: datetime | None = None,
     for cycle_id in due:
         try:
             _close_cycle(store, corp_id, cycle_id, report, now=at, hr_userids=hr_userids, public_url=public_url)
-        except Exception as exc:  # noqa: BLE001 — reported and logged by the caller; the next run retries
+        except Exception as exc:  # one broken cycle must not keep the others open; the next run retries it
+            log.exception("cycle %s: closing its overdue phase failed", cycle_id)
             report.failed[cycle_id] = f"{type(exc).__name__}: {exc}"
     return report

@@ -13,6 +13,7 @@ The offsets come from a "reminder_policy" document: the cycle's own (id = cycle 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -27,6 +28,7 @@ from dingperf.perf.reminders import (
     ESCALATED,
     Debt,
     ReminderPolicy,
+    Task,
     due_reminder,
     escalations,
     is_escalation_due,
@@ -43,6 +45,8 @@ from dingperf.store.engine import NotFound, Store
 from dingperf.store.tables.audit import AuditEntry
 from dingperf.store.tables.perf_cycles import PerfCycle
 from dingperf.store.types import utcnow
+
+log = logging.getLogger(__name__)
 
 POLICY_KIND, SLOT_KIND = "reminder_policy", "phase_reminder"
 CORP_DEFAULT = "default"  # document id of the corp-wide reminder policy
@@ -107,15 +111,16 @@ def _by_tasks(debts: Sequence[Debt]) -> dict[tuple[str, ...], list[str]]:
 
 
 def _remind_in(s: Session, row: PerfCycle, slot: str, deadline: datetime, offset: timedelta, *,
-               hr_userids: Sequence[str], public_url: str, now: datetime) -> int:
+               policy: ReminderPolicy, hr_userids: Sequence[str], public_url: str, now: datetime) -> int:
     debts = phase_debts(s, row, hr_userids)
     groups = _by_tasks(debts)
     notice = partial(phase_reminder_notice, corp_id=row.corp_id, cycle_id=row.cycle_id, cycle_name=row.name,
                      timezone=row.timezone, phase=Phase(row.phase), deadline=deadline, before=offset,
                      public_url=public_url)
     for tasks, userids in groups.items():
+        escalates = policy.escalates and all(Task(t) in ESCALATED for t in tasks)
         queue_batches_in(s, row.corp_id, key_prefix=f"cycle:{row.cycle_id}:remind:{slot}:{'+'.join(tasks)}",
-                         userids=userids, msg=notice(tasks=tasks), now=now)
+                         userids=userids, msg=notice(tasks=tasks, escalates=escalates), now=now)
     reminded = sum(len(u) for u in groups.values())
     _claim(s, row, slot, {"phase": row.phase, "deadline": deadline.isoformat(), "reminded": reminded},
            "remind", now)
@@ -185,12 +190,13 @@ def _remind_cycle(store: Store, corp_id: str, cycle_id: str, report: ReminderRep
             return
         deadline = datetime.fromisoformat(due)
         n, entered = phase_entry(s, row)
-        offset = due_reminder(policy_in(s, corp_id, cycle_id), deadline, entered, now)
+        policy = policy_in(s, corp_id, cycle_id)
+        offset = due_reminder(policy, deadline, entered, now)
         if offset is None:
             return
         slot = _slot(row, n, deadline, offset)
         if not _claimed(s, corp_id, slot):
-            report.reminded[slot] = _remind_in(s, row, slot, deadline, offset, hr_userids=hr_userids,
+            report.reminded[slot] = _remind_in(s, row, slot, deadline, offset, policy=policy, hr_userids=hr_userids,
                                                public_url=public_url, now=now)
 
 
@@ -210,6 +216,7 @@ def send_phase_reminders(store: Store, corp_id: str, *, now: datetime | None = N
                                             public_url=public_url)
             if told is not None:
                 report.escalated[cycle_id] = told
-        except Exception as exc:  # noqa: BLE001 — reported; the next run retries this cycle
+        except Exception as exc:  # one broken cycle must not silence the others; the next run retries it
+            log.exception("cycle %s: deadline reminders failed", cycle_id)
             report.failed[cycle_id] = f"{type(exc).__name__}: {exc}"
     return report

@@ -125,3 +125,12 @@ def test_the_scheduler_job_closes_due_phases_with_the_configured_hr_userids(stor
                                 hr_userids=("hr-9",))
     SchedulerRole(settings, store, client=object()).phase_clock()
     assert list(told(store, ":close-refused:").values()) == [["hr-9"]]
+
+
+def test_after_telling_hr_the_clock_leaves_the_refused_phase_to_them(clock: Store,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    enter(clock, Phase.CALIBRATION, T0 + 175 * DAY)
+    close_due_phases(clock, CORP, now=DEADLINES[Phase.CALIBRATION], hr_userids=HR)
+    monkeypatch.setattr("dingperf.services.phases.calibration_finalised", lambda *_: True)  # HR finished later
+    report = close_due_phases(clock, CORP, now=DEADLINES[Phase.CALIBRATION] + DAY, hr_userids=HR)
+    assert CYCLE in report.refused and get_cycle(clock, CORP, CYCLE).phase == "calibration"

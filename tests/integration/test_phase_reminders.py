@@ -152,3 +152,12 @@ def test_a_reopened_phase_is_reminded_again(self_review: Store) -> None:
     enter(self_review, Phase.SELF_REVIEW, SELF_DUE - 7 * DAY + timedelta(hours=2))
     send_phase_reminders(self_review, CORP, now=SELF_DUE - 3 * DAY, hr_userids=HR)
     assert len(told(self_review, ":remind:")) == 2
+
+
+def test_hr_is_reminded_of_calibration_without_a_promise_to_tell_their_manager(store: Store) -> None:
+    org_and_cycle(store)
+    enter(store, Phase.CALIBRATION, DEADLINES[Phase.CALIBRATION] - 5 * DAY)
+    send_phase_reminders(store, CORP, now=DEADLINES[Phase.CALIBRATION] - 3 * DAY, hr_userids=HR)
+    (key,) = told(store, ":remind:")
+    text = outbox(store)[key]["msg"]["markdown"]["text"]
+    assert told(store, ":remind:")[key] == ["hr1"] and "绩效校准" in text and "上级" not in text
