@@ -26,6 +26,7 @@ from dingperf.perf.cycles import Phase
 from dingperf.perf.reminders import (
     DEFAULT_POLICY,
     ESCALATED,
+    PHASE_TASKS,
     Debt,
     ReminderPolicy,
     Task,
@@ -161,7 +162,7 @@ def escalate_missed_deadline(store: Store, corp_id: str, cycle_id: str, *, now: 
     with store.session() as s:
         row = _cycle_row(s, corp_id, cycle_id)
         due = (row.deadlines or {}).get(row.phase)
-        if row.phase == Phase.CLOSED.value or not due:
+        if Phase(row.phase) not in PHASE_TASKS or not due:
             return None
         deadline = datetime.fromisoformat(due)
         n, entered = phase_entry(s, row)
@@ -186,8 +187,8 @@ def _remind_cycle(store: Store, corp_id: str, cycle_id: str, report: ReminderRep
     with store.session() as s:  # one transaction per cycle: the claim and its notices commit together
         row = _cycle_row(s, corp_id, cycle_id)
         due = (row.deadlines or {}).get(row.phase)
-        if not due:
-            return
+        if not due or Phase(row.phase) not in PHASE_TASKS:
+            return  # in progress and results chase nobody: no slot to claim
         deadline = datetime.fromisoformat(due)
         n, entered = phase_entry(s, row)
         policy = policy_in(s, corp_id, cycle_id)

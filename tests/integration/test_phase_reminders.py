@@ -21,6 +21,7 @@ from tests.integration.phase_clock_kit import (
     DEADLINES,
     HR,
     T0,
+    audit,
     enter,
     org_and_cycle,
     outbox,
@@ -161,3 +162,11 @@ def test_hr_is_reminded_of_calibration_without_a_promise_to_tell_their_manager(s
     (key,) = told(store, ":remind:")
     text = outbox(store)[key]["msg"]["markdown"]["text"]
     assert told(store, ":remind:")[key] == ["hr1"] and "绩效校准" in text and "上级" not in text
+
+
+def test_phases_nobody_acts_in_claim_no_reminder_slots(store: Store) -> None:
+    org_and_cycle(store)
+    enter(store, Phase.IN_PROGRESS, DEADLINES[Phase.CONFIRMATION])
+    for days in (7, 3, 1, 0):
+        send_phase_reminders(store, CORP, now=DEADLINES[Phase.IN_PROGRESS] - days * DAY, hr_userids=HR)
+    assert outbox(store) == {} and audit(store, "phase_reminder.remind") == []
