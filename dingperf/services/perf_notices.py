@@ -171,7 +171,8 @@ _TASK_TODO: Mapping[str, tuple[str, str]] = {
     "calibrate": ("完成绩效校准（所有结果均已评分）后发布结果", "calibration"),
     "handle_appeal": ("处理待办的绩效申诉", "appeals"),
 }
-MAX_NAMES = 30  # late people named in one escalation; the rest are counted, so the text stays under 2048 bytes
+MAX_NAMES = 20  # late people named in one escalation (each clipped to MAX_PERSON); the rest are only counted
+MAX_PERSON = 12  # characters of a person's name in a list: 20 of them stay well under DingTalk's 2048 bytes
 
 
 def _remaining(before: timedelta) -> str:
@@ -215,7 +216,7 @@ def phase_escalation_notice(*, corp_id: str, cycle_id: str, cycle_name: str, tim
     """Tell a manager which of their people (names) missed the phase deadline with work still open."""
     cycle_name = _clip(cycle_name, MAX_NAME)
     name = PHASE_NAMES[Phase(phase)]
-    shown = "、".join(_clip(n, MAX_NAME) for n in late[:MAX_NAMES])
+    shown = "、".join(_clip(n, MAX_PERSON) for n in late[:MAX_NAMES])
     more = f" 等{len(late)}人" if len(late) > MAX_NAMES else ""
     lines = [f"**{cycle_name}** 的「{name}」阶段已于 {when(deadline, timezone)} 截止，以下 {len(late)} 人仍有未完成的待办：",
              f"{shown}{more}", "请督促他们尽快完成；如需补交，请联系HR延长截止时间。"]
