@@ -86,9 +86,10 @@ def _goals(s: Session, corp_id: str, cycle_id: str) -> list[GoalState]:
     return goals
 
 
-def _ratings(s: Session, corp_id: str, cycle_id: str) -> list[tuple[str, str, str]]:
-    return list(s.exec(select(PerfRating.userid, PerfRating.rater_id, PerfRating.rater_group).distinct()
-                       .where(PerfRating.corp_id == corp_id, PerfRating.cycle_id == cycle_id)).all())
+def _ratings(s: Session, corp_id: str, cycle_id: str, group: str | None = None) -> list[tuple[str, str, str]]:
+    stmt = (select(PerfRating.userid, PerfRating.rater_id, PerfRating.rater_group).distinct()
+            .where(PerfRating.corp_id == corp_id, PerfRating.cycle_id == cycle_id))
+    return list(s.exec(stmt if group is None else stmt.where(PerfRating.rater_group == group)).all())
 
 
 def _nominations(s: Session, corp_id: str, cycle_id: str) -> list[tuple[str, str]]:
@@ -104,7 +105,7 @@ def phase_debts(s: Session, row: PerfCycle, hr_userids: Sequence[str] = ()) -> l
     if phase in (Phase.GOAL_SETTING, Phase.CONFIRMATION):
         return goal_debts(participant_managers(s, corp_id, cycle_id), _goals(s, corp_id, cycle_id))
     if phase is Phase.SELF_REVIEW:
-        rated_self = {u for u, rater, group in _ratings(s, corp_id, cycle_id) if group == "self" and rater == u}
+        rated_self = {u for u, rater, _ in _ratings(s, corp_id, cycle_id, "self") if rater == u}
         return self_review_debts(participant_managers(s, corp_id, cycle_id), rated_self,
                                  self_weighted=_weighs(_raters(s, row), "self"))
     if phase is Phase.MANAGER_REVIEW:

@@ -36,8 +36,8 @@ from dingperf.perf.reminders import (
     owed_by,
     reminder_policy,
 )
-from dingperf.services.cycle_notices import times_entered
 from dingperf.services.cycles import _row as _cycle_row
+from dingperf.services.cycles import get_cycle
 from dingperf.services.documents import get_document_in, save_document, save_document_in
 from dingperf.services.notice_queue import queue_batches_in, queue_notice_in
 from dingperf.services.perf_notices import phase_escalation_notice, phase_missed_notice, phase_reminder_notice
@@ -67,6 +67,8 @@ def set_reminder_policy(store: Store, corp_id: str, cycle_id: str | None, hours_
     """Store the reminder offsets (whole hours before a deadline; 0 = escalate at it) for one cycle, or for
     the corp when cycle_id is None; ValidationError for a bad list, nothing stored."""
     policy = reminder_policy(hours_before)
+    if cycle_id is not None:
+        get_cycle(store, corp_id, cycle_id)  # NotFound for a typo, before anything is stored
     save_document(store, corp_id, POLICY_KIND, cycle_id or CORP_DEFAULT, status="active", cycle_id=cycle_id,
                   body={"hours_before": policy.to_hours()}, actor=actor, now=now)
     return policy
@@ -83,14 +85,12 @@ def policy_in(s: Session, corp_id: str, cycle_id: str) -> ReminderPolicy:
 
 
 def phase_entry(s: Session, row: PerfCycle) -> tuple[int, datetime]:
-    """(How often the cycle entered its current phase, when it last did): creation counts as entry 0."""
-    n = times_entered(s, row.corp_id, row.cycle_id, Phase(row.phase))
-    if n == 0:
-        return 0, row.created_at
-    entries = s.exec(select(AuditEntry.at, AuditEntry.after).where(
+    """(How often the cycle entered its current phase, when it last did): creation counts as entry 0 (the same
+    count as `cycle_notices.times_entered`, so a re-opened phase is reminded again)."""
+    entries = [at for at, after in s.exec(select(AuditEntry.at, AuditEntry.after).where(
         AuditEntry.corp_id == row.corp_id, AuditEntry.subject == f"cycle:{row.cycle_id}",
-        col(AuditEntry.action).in_(_ENTERING))).all()
-    return n, max(at for at, after in entries if (after or {}).get("phase") == row.phase)
+        col(AuditEntry.action).in_(_ENTERING))).all() if (after or {}).get("phase") == row.phase]
+    return (len(entries), max(entries)) if entries else (0, row.created_at)
 
 
 def _slot(row: PerfCycle, n: int, deadline: datetime, offset: timedelta) -> str:

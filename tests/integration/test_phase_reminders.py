@@ -13,7 +13,7 @@ from dingperf.perf.errors import ValidationError
 from dingperf.services.documents import save_document
 from dingperf.services.goals import create_goal, send_goal
 from dingperf.services.phase_reminders import send_phase_reminders, set_reminder_policy
-from dingperf.store.engine import Store
+from dingperf.store.engine import NotFound, Store
 from tests.integration.phase_clock_kit import (
     CORP,
     CYCLE,
@@ -170,3 +170,8 @@ def test_phases_nobody_acts_in_claim_no_reminder_slots(store: Store) -> None:
     for days in (7, 3, 1, 0):
         send_phase_reminders(store, CORP, now=DEADLINES[Phase.IN_PROGRESS] - days * DAY, hr_userids=HR)
     assert outbox(store) == {} and audit(store, "phase_reminder.remind") == []
+
+
+def test_a_policy_for_an_unknown_cycle_is_refused(self_review: Store) -> None:
+    with pytest.raises(NotFound, match="no cycle"):
+        set_reminder_policy(self_review, CORP, "2026-H3", [24], actor="hr1", now=T0)
