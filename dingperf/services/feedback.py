@@ -33,6 +33,7 @@ from dingperf.services.documents import (
 )
 from dingperf.services.goal_store import cycle_row, load_goal
 from dingperf.services.notice_queue import queue_notice_in
+from dingperf.services.org_chain import manager_chain
 from dingperf.services.perf_notices import workbench_link
 from dingperf.store.engine import NotFound, Store
 from dingperf.store.tables.org import Employee
@@ -40,7 +41,6 @@ from dingperf.store.types import utcnow
 
 KIND = "feedback"
 GIVEN, RETRACTED = "given", "retracted"
-_MAX_CHAIN = 20  # a manager chain longer than this is a data loop in the address book, not an org
 _NOTICE_CLIP = 120  # characters of the feedback text quoted in the work notice
 _KIND_LABEL = {FeedbackKind.PRAISE: "表扬", FeedbackKind.COACHING: "辅导建议", FeedbackKind.GENERAL: "反馈"}
 
@@ -80,18 +80,6 @@ def _active_employee(s: Session, corp_id: str, userid: str, role: str) -> Employ
     if not person.active:
         raise ValidationError(f"the {role} {userid} has left the company; feedback is between current employees")
     return person
-
-
-def manager_chain_in(s: Session, corp_id: str, userid: str) -> tuple[str, ...]:
-    """The receiver's manager, their manager and so on up, from the synced employees.manager_userid."""
-    chain: list[str] = []
-    current = s.get(Employee, (userid, corp_id))
-    while current is not None and current.manager_userid and len(chain) < _MAX_CHAIN:
-        if current.manager_userid == userid or current.manager_userid in chain:
-            break  # a loop in the address book
-        chain.append(current.manager_userid)
-        current = s.get(Employee, (current.manager_userid, corp_id))
-    return tuple(chain)
 
 
 def _exists(s: Session, corp_id: str, feedback_id: str) -> bool:
@@ -195,7 +183,7 @@ def _visible(s: Session, corp_id: str, items: Iterable[StoredFeedback], viewer: 
     for item in items:
         receiver = item.feedback.receiver
         if receiver not in chains:
-            chains[receiver] = manager_chain_in(s, corp_id, receiver)
+            chains[receiver] = manager_chain(s, corp_id, None, receiver)
         if rules.is_feedback_visible(item.feedback, viewer, manager_chain=chains[receiver],
                                      is_hr=viewer in hr_userids):
             out.append(item)

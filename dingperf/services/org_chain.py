@@ -16,18 +16,20 @@ from dingperf.store.tables.perf_participants import PerfParticipant
 MAX_DEPTH = 32  # deeper than any real org; bounds a walk through bad data
 
 
-def _manager_of(s: Session, corp_id: str, cycle_id: str, userid: str) -> str | None:
-    set_on = s.exec(select(PerfParticipant.manager_userid).where(
-        PerfParticipant.corp_id == corp_id, PerfParticipant.cycle_id == cycle_id,
-        PerfParticipant.userid == userid)).first()
-    if set_on:
-        return set_on
+def _manager_of(s: Session, corp_id: str, cycle_id: str | None, userid: str) -> str | None:
+    if cycle_id is not None:
+        set_on = s.exec(select(PerfParticipant.manager_userid).where(
+            PerfParticipant.corp_id == corp_id, PerfParticipant.cycle_id == cycle_id,
+            PerfParticipant.userid == userid)).first()
+        if set_on:
+            return set_on
     return s.exec(select(Employee.manager_userid).where(Employee.corp_id == corp_id,
                                                         Employee.userid == userid)).first()
 
 
-def manager_chain(s: Session, corp_id: str, cycle_id: str, userid: str) -> tuple[str, ...]:
-    """The direct manager first, then each manager above, up to the top (or a loop)."""
+def manager_chain(s: Session, corp_id: str, cycle_id: str | None, userid: str) -> tuple[str, ...]:
+    """The direct manager first, then each manager above, up to the top (or a loop); with no cycle, the synced
+    org alone."""
     chain: list[str] = []
     seen = {userid}
     current: str | None = userid
