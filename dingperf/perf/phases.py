@@ -1,5 +1,6 @@
 """Phase transitions of a cycle: one step at a time, audited; skips and re-opens only through an
-explicit admin override with a reason; results only after calibration is finalised.
+explicit admin override with a reason; results only after calibration is finalised, and released only once
+the cycle has reached calibration.
 """
 
 from __future__ import annotations
@@ -85,6 +86,26 @@ def require_phase(cycle: Cycle, phase: Phase, now: datetime) -> None:
         raise ValidationError(
             f"the {Phase(phase).value} deadline of cycle {cycle.cycle_id} passed at {due.isoformat()}; "
             "ask HR to extend it"
+        )
+
+
+# Releasing is the act that closes calibration (grades can no longer move), so it is allowed in calibration itself
+# once HR is satisfied, and later for results that were still blocked then; never earlier, never once closed.
+RELEASE_PHASES: tuple[Phase, ...] = (Phase.CALIBRATION, Phase.RESULTS, Phase.APPEAL_WINDOW)
+
+
+def require_release_phase(cycle: Cycle) -> None:
+    """Gate releasing results: the cycle must be in calibration, results or its appeal window (TransitionError)."""
+    if cycle.phase is Phase.CLOSED:
+        raise TransitionError(
+            f"cycle {cycle.cycle_id}: the cycle is closed, so no more results can be released; an admin can re-open "
+            "it (override the phase to results, with a reason) to release them"
+        )
+    if cycle.phase not in RELEASE_PHASES:
+        raise TransitionError(
+            f"cycle {cycle.cycle_id} is '{cycle.phase.value}': results are released only once the cycle has reached "
+            "calibration; advance the cycle to calibration (or have an admin override the phase, with a reason), "
+            "check the grades there, then release"
         )
 
 
