@@ -1,5 +1,6 @@
-"""The scheduler role: the inbox worker, the outbox sender, the failed-push drain and the nightly
-reconciliation.
+"""The scheduler role: the inbox worker, the outbox sender, the failed-push drain, the nightly
+reconciliation, and the performance cycle's clocks — participant refresh, phase deadlines with their
+reminders and escalations, overdue appeals, improvement-plan reminders.
 
 Exactly one scheduler runs per installation (leader lock "scheduler"); a second one waits or exits.
 Jobs are APScheduler jobs with coalesce=True and max_instances=1, in an in-memory job store: the work
