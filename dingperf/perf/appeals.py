@@ -45,7 +45,7 @@ class AppealStatus(StrEnum):
 
 _ALLOWED = {
     AppealStatus.FILED: ("assign",),
-    AppealStatus.IN_REVIEW: ("accept", "reject", "assign"),
+    AppealStatus.IN_REVIEW: ("accept", "reject", "assign", "unassign"),
     AppealStatus.ACCEPTED: ("reopen",),
     AppealStatus.REJECTED: ("reopen",),
 }
@@ -144,6 +144,14 @@ def assign(appeal: Appeal, handler: str, deadline: datetime, actor: str, now: da
     new = replace(appeal, status=AppealStatus.IN_REVIEW, handler=handler, deadline=deadline)
     return new, record(actor, "assign", appeal.status.value, new.status.value, now,
                        f"handler {handler}, due {deadline.isoformat()}")
+
+
+def unassign(appeal: Appeal, actor: str, now: datetime, reason: str) -> tuple[Appeal, AuditRecord]:
+    """Take an appeal in review back from its handler (who left, say): it waits to be assigned again."""
+    _guard(appeal, "unassign")
+    text = require_reason(reason, "unassign an appeal")
+    new = replace(appeal, status=AppealStatus.FILED, handler="", deadline=None)
+    return new, record(actor, "unassign", appeal.status.value, new.status.value, now, text)
 
 
 def _require_handler(appeal: Appeal, actor: str) -> None:
