@@ -14,10 +14,13 @@ from sqlmodel import Session, col, select
 
 from dingperf.perf.errors import ValidationError
 from dingperf.perf.numbers import to_decimal
+from dingperf.perf.phases import require_release_phase
 from dingperf.perf.quota_policy import MoveImpact
 from dingperf.services.calibration_board import impacts_in, release_blockers_in
 from dingperf.services.calibration_groups import grade_order_in
 from dingperf.services.cycle_notices import queue_results_released_in
+from dingperf.services.cycles import _row as cycle_row
+from dingperf.services.phases import pure_cycle
 from dingperf.store.engine import NotFound, Store
 from dingperf.store.perf_repositories import loads
 from dingperf.store.repositories.audit import append_audit
@@ -185,10 +188,12 @@ def _move(s: Session, row: PerfResult, grade: str | None, total: Decimal | None,
 
 
 def release_results(store: Store, corp_id: str, cycle_id: str, *, by: str, now: datetime | None = None) -> int:
-    """Release every scored result of the cycle (after calibration); refused while any is blocked or any
-    calibration group breaks its hard quota (the message lists the groups and what to move)."""
+    """Release every unreleased scored result of the cycle. Allowed once the cycle has reached calibration: in
+    calibration (HR releases once the grades fit, which ends grade moves), results or the appeal window; refused
+    earlier or once closed (TransitionError), while any result is blocked or a group breaks its hard quota."""
     now = now or utcnow()
     with store.session() as s:
+        require_release_phase(pure_cycle(cycle_row(s, corp_id, cycle_id)))
         rows = s.exec(select(PerfResult).where(PerfResult.corp_id == corp_id, PerfResult.cycle_id == cycle_id,
                                                col(PerfResult.released_at).is_(None))).all()
         waiting = [r.userid for r in rows if r.status != "scored"]

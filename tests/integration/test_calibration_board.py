@@ -15,6 +15,7 @@ from dingperf.store.engine import Store
 from dingperf.store.repositories.audit import list_audit
 from dingperf.store.tables.perf_results import PerfResult
 from tests.integration.calibration_kit import CORP, CYCLE, NOW, SHARES, build_org_cycle
+from tests.integration.release_kit import to_calibration
 
 
 def _sales(enforcement: str = "hard") -> dict[str, object]:
@@ -27,7 +28,7 @@ def cycle(store: Store) -> Store:
     """Sales is a hard 10/20/50/15/5% group holding 3/4/12/3/1 (one S too many, one A short)."""
     build_org_cycle(store)
     save_calibration_group(store, CORP, CYCLE, _sales(), actor="hr", now=NOW)
-    return store
+    return to_calibration(store, CORP, CYCLE, now=NOW)
 
 
 def _board(store: Store) -> dict[str, GroupBoard]:
@@ -142,6 +143,7 @@ def test_release_goes_ahead_once_every_hard_quota_fits(cycle: Store) -> None:
 def test_a_soft_quota_warns_but_does_not_hold_release(store: Store) -> None:
     build_org_cycle(store)
     save_calibration_group(store, CORP, CYCLE, _sales("soft"), actor="hr", now=NOW)
+    to_calibration(store, CORP, CYCLE, now=NOW)
     assert _board(store)["sales"].violations and release_results(store, CORP, CYCLE, by="hr", now=NOW) == 35
 
 
@@ -151,6 +153,7 @@ def test_a_pooled_group_is_checked_on_its_combined_headcount(store: Store) -> No
         save_calibration_group(store, CORP, CYCLE, {
             "group_id": gid, "name": gid, "members": {"dept_ids": [dept]}, "min_size": 8, "pool": "small",
             "quota": {"guidelines": ["S+A ≤ 30%"], "enforcement": "hard"}}, actor="hr", now=NOW)
+    to_calibration(store, CORP, CYCLE, now=NOW)
     pool = _board(store)["small"]
     assert (pool.headcount, pool.pooled_from) == (9, ("design", "legal"))
     assert pool.violations == ("S+A ≤ 30%: 5 people, allowed 0–3; remove 2",)

@@ -39,6 +39,7 @@ from dingperf.store.engine import Store
 from dingperf.store.repositories.audit import list_audit
 from dingperf.store.repositories.outbox import list_outbox_messages
 from tests.integration.collect_kit import CORP, CYCLE, LATE, NOW, REVENUE
+from tests.integration.release_kit import to_calibration
 
 T1 = PlanTask("t1", "每日 9:00 前打卡 Arrive by 9:00", "u-late", date(2026, 12, 15))
 T2 = PlanTask("t2", "每周一对一 Weekly 1:1", "mgr", date(2026, 12, 31))
@@ -68,6 +69,7 @@ def released(collect_cycle: Store) -> Store:
     add_participants(collect_cycle, CORP, CYCLE, [Participant("u-late", "mgr"), Participant("u-ok", "mgr")], now=NOW)
     collect_inputs(collect_cycle, CORP, CYCLE, [LATE, REVENUE])
     score_cycle(collect_cycle, CORP, CYCLE, now=NOW)
+    to_calibration(collect_cycle, CORP, CYCLE, now=NOW)
     calibrate_result(collect_cycle, CORP, CYCLE, "u-late", grade="C", reason="late four times", by="hr", now=NOW)
     release_results(collect_cycle, CORP, CYCLE, by="hr", now=NOW)
     return collect_cycle

@@ -34,6 +34,7 @@ from dingperf.store.engine import NotFound, Store
 from dingperf.store.repositories.audit import list_audit
 from dingperf.store.repositories.outbox import list_outbox_messages
 from tests.integration.collect_kit import CORP, CYCLE, LATE, NOW, REVENUE
+from tests.integration.release_kit import to_calibration
 
 HR = ("hr",)
 HELD = date(2026, 12, 1)
@@ -167,6 +168,7 @@ def test_missing_list_is_empty_until_results_are_released(cycle: Store) -> None:
 
 
 def test_missing_list_names_released_people_without_a_confirmed_interview(cycle: Store) -> None:
+    to_calibration(cycle, CORP, CYCLE, now=NOW)
     release_results(cycle, CORP, CYCLE, by="hr", now=NOW)
     _record(cycle, "u-late", "iv-1")
     _record(cycle, "u-ok", "iv-2")

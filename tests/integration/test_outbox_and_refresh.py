@@ -18,6 +18,7 @@ from dingperf.store.engine import Store
 from dingperf.store.repositories import get_outbox_message, list_outbox_messages, upsert_attendance_records
 from dingperf.store.tables.attendance import AttendanceRecordBase
 from tests.integration.collect_kit import CORP, CYCLE, LATE, NOW, REVENUE
+from tests.integration.release_kit import to_calibration
 from tests.sandbox_settings import settings_for
 
 
@@ -90,6 +91,7 @@ def test_a_late_make_up_punch_rescores_and_tells_the_owner_but_not_a_signed_off_
 def test_signed_off_results_are_frozen_and_reported_for_hr(collect_cycle: Store):
     collect_inputs(collect_cycle, CORP, CYCLE, [LATE, REVENUE])
     score_cycle(collect_cycle, CORP, CYCLE, now=NOW)
+    to_calibration(collect_cycle, CORP, CYCLE, now=NOW)
     release_results(collect_cycle, CORP, CYCLE, by="hr", now=NOW)
     acknowledge_result(collect_cycle, CORP, CYCLE, "u-late", now=NOW)
     with collect_cycle.session() as s:

@@ -9,9 +9,11 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import text
 
-from dingperf.perf.errors import ValidationError
+from dingperf.perf.cycles import Phase
+from dingperf.perf.errors import TransitionError, ValidationError
 from dingperf.perf.library import load_template
 from dingperf.services.cycles import add_participants, create_cycle, get_cycle, lock_cycle
+from dingperf.services.phases import override_phase
 from dingperf.services.results import (
     acknowledge_result,
     calibrate_result,
@@ -24,6 +26,7 @@ from dingperf.services.templates import get_template, publish_template, template
 from dingperf.store.engine import NotFound, Store
 from dingperf.store.repositories.audit import list_audit
 from tests.integration.perf_fixtures import CORP, CYCLE, NOW, worked_scorecard_cycle
+from tests.integration.release_kit import to_calibration
 
 
 def test_publishing_assigns_versions_and_keeps_old_ones(store: Store) -> None:
@@ -112,7 +115,26 @@ def test_rescoring_keeps_the_calibration(store: Store) -> None:
 def test_release_is_refused_while_a_result_is_blocked(store: Store) -> None:
     worked_scorecard_cycle(store)
     score_cycle(store, CORP, CYCLE, now=NOW)
+    to_calibration(store, CORP, CYCLE, now=NOW)
     with pytest.raises(ValidationError, match="blocked"):
+        release_results(store, CORP, CYCLE, by="hr1", now=NOW)
+
+
+def test_release_before_calibration_is_refused_and_releases_nothing(store: Store) -> None:
+    worked_scorecard_cycle(store)
+    score_cycle(store, CORP, CYCLE, now=NOW)
+    override_phase(store, CORP, CYCLE, Phase.SELF_REVIEW, actor="admin", reason="test", now=NOW)
+    with pytest.raises(TransitionError, match="'self_review': results are released only once the cycle has reached "
+                                              "calibration; advance the cycle"):
+        release_results(store, CORP, CYCLE, by="hr1", now=NOW)
+    assert get_result(store, CORP, CYCLE, "u-rep").released_at is None
+
+
+def test_release_in_a_closed_cycle_is_refused_as_closed(store: Store) -> None:
+    worked_scorecard_cycle(store)
+    score_cycle(store, CORP, CYCLE, now=NOW)
+    override_phase(store, CORP, CYCLE, Phase.CLOSED, actor="admin", reason="cancelled", now=NOW)
+    with pytest.raises(TransitionError, match="the cycle is closed"):
         release_results(store, CORP, CYCLE, by="hr1", now=NOW)
 
 
@@ -124,6 +146,7 @@ def test_released_results_are_acknowledged_with_a_hash_and_frozen(store: Store) 
     score_cycle(store, CORP, CYCLE, now=NOW)
     with pytest.raises(ValidationError, match="not released"):
         acknowledge_result(store, CORP, CYCLE, "u-rep", now=NOW)
+    to_calibration(store, CORP, CYCLE, now=NOW)
     assert release_results(store, CORP, CYCLE, by="hr1", now=NOW) == 2
     signed = acknowledge_result(store, CORP, CYCLE, "u-rep", now=NOW)
     assert signed.acknowledged_at == NOW and signed.acknowledged_hash == result_hash(signed)
