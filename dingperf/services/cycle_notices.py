@@ -1,6 +1,8 @@
 """Who is told when a cycle enters a phase or releases results, queued in the transaction that made the change.
 
-Entering a phase tells the people who must act in it (see `perf_notices.phase_audiences`). Keys are
+Entering a phase tells the people who must act in it (see `perf_notices.phase_audiences`). Employees learn of
+their result once, from `queue_results_released_in` (release_results): entering the results phase tells only HR,
+and only while some result is unreleased; the appeal window tells the released employees its deadline. Keys are
 `cycle:{id}:phase:{phase}:{n}:{audience}:{batch}`, where n counts how often the cycle has entered that phase
 (its audited transitions): a retried transaction writes the same keys and sends nothing twice, while an admin
 re-opening the phase makes n grow and tells everyone again.
@@ -67,6 +69,11 @@ def _released(s: Session, corp_id: str, cycle_id: str) -> list[str]:
                                                        col(PerfResult.released_at).is_not(None))).all())
 
 
+def _unreleased(s: Session, corp_id: str, cycle_id: str) -> bool:
+    return s.exec(select(PerfResult.userid).where(PerfResult.corp_id == corp_id, PerfResult.cycle_id == cycle_id,
+                                                  col(PerfResult.released_at).is_(None)).limit(1)).first() is not None
+
+
 def phase_recipients(s: Session, corp_id: str, cycle_id: str, phase: Phase,
                      hr_userids: Sequence[str] = ()) -> dict[str, list[str]]:
     """Audience → distinct userids who must act when the cycle is in `phase` (empty audiences left out)."""
@@ -80,7 +87,8 @@ def phase_recipients(s: Session, corp_id: str, cycle_id: str, phase: Phase,
         elif audience == "rater":
             found[audience] = _raters(s, corp_id, cycle_id)
         elif audience == "hr":
-            found[audience] = hr_userids
+            waiting = Phase(phase) is not Phase.RESULTS or _unreleased(s, corp_id, cycle_id)
+            found[audience] = hr_userids if waiting else ()
     return {audience: people for audience, people in ((a, recipients(p)) for a, p in found.items()) if people}
 
 

@@ -33,7 +33,10 @@ _TODO: Mapping[tuple[Phase, str], tuple[str, str]] = {
     (Phase.MANAGER_REVIEW, "manager"): ("请在截止前为你的下属完成上级评价。", "reviews"),
     (Phase.MANAGER_REVIEW, "rater"): ("你已被确定为同事的360评价人，请在截止前完成评价。", "reviews"),
     (Phase.CALIBRATION, "hr"): ("请组织绩效校准，确认各等级分布后发布结果。", "calibration"),
-    (Phase.RESULTS, "participant"): ("你的绩效结果已公布，请查看并签字确认。", "result"),
+    # Employees hear of their result from the release itself (results_released_notice), never twice; the
+    # results phase only reminds HR while something is still unreleased.
+    (Phase.RESULTS, "hr"): ("仍有绩效结果未发布：请确认校准无误后发布结果，发布时每位员工会收到查看并签字确认的通知。",
+                            "calibration"),
     (Phase.APPEAL_WINDOW, "participant"): ("如对结果有异议，可在截止前提交申诉。", "result"),
 }
 

@@ -21,11 +21,13 @@ from dingperf.store.engine import Store
 from dingperf.store.repositories import list_outbox_messages
 from dingperf.store.repositories.org import upsert_employees
 from dingperf.store.tables.org import EmployeeBase
+from dingperf.store.tables.perf_cycles import PerfCycle
 from tests.integration.collect_kit import CORP, CYCLE, LATE, NOW, REVENUE
 
 BIG = "2026-Q4"
 T0 = datetime(2026, 10, 1, 1, 0, tzinfo=UTC)
 DUE = datetime(2026, 10, 10, 10, 0, tzinfo=UTC)  # 18:00 in Shanghai
+APPEAL_DUE = datetime(2026, 12, 9, 10, 0, tzinfo=UTC)
 PEOPLE = [f"p-{i:03d}" for i in range(230)]
 
 
@@ -142,20 +144,48 @@ def test_re_opening_a_phase_notifies_again_under_new_keys(big_cycle: Store) -> N
     assert first != second  # DingTalk silently drops identical content sent to one person twice a day
 
 
-def test_results_and_appeal_window_tell_only_employees_whose_results_are_released(collect_cycle: Store) -> None:
-    collect_inputs(collect_cycle, CORP, CYCLE, [LATE, REVENUE])
-    score_cycle(collect_cycle, CORP, CYCLE, now=NOW)
-    override_phase(collect_cycle, CORP, CYCLE, Phase.CALIBRATION, actor="admin", reason="test", now=NOW)
-    advance_cycle(collect_cycle, CORP, CYCLE, actor="hr", now=NOW)
-    assert not any(":phase:results:" in k for k in _queued(collect_cycle))  # nothing released yet
+def _scored_in_calibration(store: Store) -> Store:
+    collect_inputs(store, CORP, CYCLE, [LATE, REVENUE])
+    score_cycle(store, CORP, CYCLE, now=NOW)
+    override_phase(store, CORP, CYCLE, Phase.CALIBRATION, actor="admin", reason="test", now=NOW)
+    return store
+
+
+def test_entering_results_with_unreleased_results_asks_hr_to_release_and_tells_no_employee(
+        collect_cycle: Store) -> None:
+    _scored_in_calibration(collect_cycle)
+    advance_cycle(collect_cycle, CORP, CYCLE, actor="hr", now=NOW, hr_userids=("hr-1",))
+    key = f"cycle:{CYCLE}:phase:results:1:hr:0"
+    assert _queued(collect_cycle) == {key: ["hr-1"]}
+    assert "发布结果" in _msg(collect_cycle, key)["markdown"]["text"]
+
+
+def test_results_released_in_calibration_are_not_announced_again_when_the_results_phase_opens(
+        collect_cycle: Store) -> None:
+    _scored_in_calibration(collect_cycle)
+    release_results(collect_cycle, CORP, CYCLE, by="hr", now=NOW)
+    advance_cycle(collect_cycle, CORP, CYCLE, actor="hr", now=NOW, hr_userids=("hr-1",))
+    assert list(_queued(collect_cycle)) == [f"cycle:{CYCLE}:released:{NOW.isoformat()}:0"]
+
+
+def test_the_appeal_window_tells_released_employees_its_deadline(collect_cycle: Store) -> None:
+    _scored_in_calibration(collect_cycle)
+    with collect_cycle.session() as s:  # the collect cycle was created without deadlines
+        row = s.get(PerfCycle, (CORP, CYCLE))
+        assert row is not None
+        row.deadlines = {Phase.APPEAL_WINDOW.value: APPEAL_DUE.isoformat()}
+        s.add(row)
     release_results(collect_cycle, CORP, CYCLE, by="hr", now=NOW)
     advance_cycle(collect_cycle, CORP, CYCLE, actor="hr", now=NOW)
-    assert _queued(collect_cycle)[f"cycle:{CYCLE}:phase:appeal_window:1:participant:0"] == ["u-late", "u-ok"]
+    advance_cycle(collect_cycle, CORP, CYCLE, actor="hr", now=NOW)
+    key = f"cycle:{CYCLE}:phase:appeal_window:1:participant:0"
+    assert _queued(collect_cycle)[key] == ["u-late", "u-ok"]
+    text = _msg(collect_cycle, key)["markdown"]["text"]
+    assert "提交申诉" in text and "2026-12-09 18:00（Asia/Shanghai）" in text
 
 
 def test_releasing_results_tells_each_released_employee_to_acknowledge(collect_cycle: Store) -> None:
-    collect_inputs(collect_cycle, CORP, CYCLE, [LATE, REVENUE])
-    score_cycle(collect_cycle, CORP, CYCLE, now=NOW)
+    _scored_in_calibration(collect_cycle)
     release_results(collect_cycle, CORP, CYCLE, by="hr", now=NOW)
     key = f"cycle:{CYCLE}:released:{NOW.isoformat()}:0"
     assert _queued(collect_cycle) == {key: ["u-late", "u-ok"]}

@@ -54,6 +54,11 @@ def test_every_phase_but_in_progress_and_closed_has_someone_to_tell() -> None:
     assert notices.phase_audiences(Phase.MANAGER_REVIEW) == ("manager", "rater")
 
 
+def test_the_results_phase_tells_hr_only_since_the_release_itself_tells_employees() -> None:
+    assert notices.phase_audiences(Phase.RESULTS) == ("hr",)
+    assert notices.phase_audiences(Phase.APPEAL_WINDOW) == ("participant",)
+
+
 @pytest.mark.parametrize("msg", _phase_msgs() + _appeal_msgs())
 def test_the_longest_inputs_still_fit_dingtalks_msg_limit(msg: dict[str, Any]) -> None:
     assert _size(msg) <= 2048
