@@ -201,3 +201,20 @@ def list_appeals(store: Store, corp_id: str, cycle_id: str, *, userid: str | Non
         if status is not None:
             stmt = stmt.where(PerfAppeal.status == AppealStatus(status).value)
         return [_appeal(r) for r in s.exec(stmt.order_by(col(PerfAppeal.filed_at), col(PerfAppeal.appeal_id)))]
+
+
+def unassign_departed_handler_in(s: Session, corp_id: str, handler: str, *, actor: str, reason: str,
+                                 now: datetime) -> list[Appeal]:
+    """In the caller's transaction, take every appeal in review back from `handler` (who left): each waits to be
+    assigned again, audited with `reason`; the caller tells HR."""
+    rows = s.exec(select(PerfAppeal).where(PerfAppeal.corp_id == corp_id, PerfAppeal.handler == handler,
+                                           PerfAppeal.status == AppealStatus.IN_REVIEW.value)
+                  .order_by(col(PerfAppeal.appeal_id))).all()
+    done = []
+    for row in rows:
+        new, audit = rules.unassign(_appeal(row), actor, now, reason)
+        _write(row, new, now)
+        s.add(row)
+        _audit(s, corp_id, new, audit, previous_handler=handler)
+        done.append(new)
+    return done

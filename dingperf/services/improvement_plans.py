@@ -20,6 +20,7 @@ from sqlmodel import Session, col, select
 
 from dingperf.perf import improvement as rules
 from dingperf.perf.audit import AuditRecord, record
+from dingperf.perf.departures import hand_over_plan
 from dingperf.perf.errors import ValidationError
 from dingperf.perf.improvement import ImprovementPlan, PlanOutcome, PlanStatus, PlanTask, PlanTaskStatus
 from dingperf.perf.interviews import record_from_dict
@@ -263,3 +264,27 @@ def remind_overdue_plans(store: Store, corp_id: str, *, now: datetime, zone: str
                                    msg=overdue_plan_notice(corp_id=corp_id, today=today, items=items,
                                                            public_url=public_url), now=now)
                    for userid, items in due.items())
+
+
+def hand_over_plans_in(s: Session, corp_id: str, departed: str, successor: Callable[[str], str | None], *,
+                       reason: str, now: datetime) -> list[tuple[StoredPlan, tuple[str, ...]]]:
+    """In the caller's transaction, hand over the open plans `departed` managed or holds open tasks in:
+    `successor(employee)` (when someone) becomes the manager, their open tasks pass to the plan's manager. Each
+    changed plan with the task ids moved; plans still managed by `departed` are left for HR."""
+    done = []
+    for doc in latest_documents_in(s, corp_id, KIND):
+        if doc.status not in _OPEN:
+            continue
+        current = _stored(doc)
+        plan = current.plan
+        if plan.manager != departed and all(t.owner != departed for t in plan.tasks):
+            continue
+        change = hand_over_plan(plan, departed, successor(plan.employee), now, reason)
+        if change is None:
+            continue
+        new, audit = change
+        moved = tuple(t.task_id for t, old in zip(new.tasks, plan.tasks, strict=True) if t.owner != old.owner)
+        done.append((_save(s, corp_id, new, audit, current.revision, cycle_id=current.cycle_id,
+                           interview_id=current.interview_id), moved))
+    return done
+

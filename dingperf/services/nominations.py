@@ -14,11 +14,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from dingperf.perf.audit import AuditRecord, record
 from dingperf.perf.errors import ValidationError
 from dingperf.perf.nomination_rules import (
+    NOMINATED,
     NominationLimits,
     check_nominee,
     nomination_limits,
@@ -33,6 +34,7 @@ from dingperf.services.templates import get_template
 from dingperf.store.engine import NotFound, Store
 from dingperf.store.tables.org import Employee
 from dingperf.store.tables.perf_cycles import PerfCycle
+from dingperf.store.tables.perf_documents import PerfDocument
 from dingperf.store.tables.perf_inputs import PerfRating
 from dingperf.store.tables.perf_participants import PerfParticipant
 from dingperf.store.types import utcnow
@@ -242,3 +244,47 @@ def set_review_rules(store: Store, corp_id: str, cycle_id: str, *, actor: str, h
                          cycle_id=cycle_id, now=now or utcnow())
         return limits
 
+
+
+# --- departures (services.departures) ----------------------------------------------------------------------------
+
+DEPARTURE_ACTOR = "system:departures"
+_UNRATED = (NominationStatus.NOMINATED.value, NominationStatus.APPROVED.value)
+
+
+def _like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def withdraw_departed_rater_in(s: Session, corp_id: str, cycle_id: str, rater: str, *, reason: str,
+                               now: datetime) -> list[StoredNomination]:
+    """In the caller's transaction, withdraw `rater`'s nominations in the cycle that they have not rated yet
+    (in any phase: someone who left cannot rate any more); ratings already given stay and count."""
+    ids = set(s.exec(select(PerfDocument.doc_id).where(
+        PerfDocument.corp_id == corp_id, PerfDocument.kind == KIND, PerfDocument.cycle_id == cycle_id,
+        col(PerfDocument.doc_id).like(f"{_like(cycle_id)}:%:{_like(rater)}", escape="\\"))).all())
+    rated = set(s.exec(select(PerfRating.userid).where(PerfRating.corp_id == corp_id, PerfRating.cycle_id == cycle_id,
+                                                       PerfRating.rater_id == rater)).all())
+    done = []
+    for doc_id in sorted(ids):
+        doc = get_document_in(s, corp_id, KIND, doc_id)
+        if doc.body["rater"] != rater or doc.status not in _UNRATED or doc.subject_userid in rated:
+            continue
+        current = _stored(doc)
+        nom, audit = withdraw(current.nomination, DEPARTURE_ACTOR, now, reason)
+        done.append(_save(s, corp_id, nom, audit, current.history, current.revision, now))
+    return done
+
+
+def below_minimum_in(s: Session, corp_id: str, cycle_id: str, reviewees: Collection[str],
+                     limits: NominationLimits) -> dict[str, tuple[str, ...]]:
+    """Of `reviewees`, those with fewer approved raters of some type than the cycle's minimum, with why."""
+    found = {}
+    for reviewee in sorted(set(reviewees)):
+        approved: Counter[RaterType] = Counter()
+        for d in latest_documents_in(s, corp_id, KIND, cycle_id=cycle_id, subject_userid=reviewee):
+            if d.status in STANDING:
+                approved[RaterType(d.body["rater_type"])] += 1
+        if any(approved[t] < limits.min_of(t) for t in NOMINATED):
+            found[reviewee] = shortfalls(reviewee, approved, Counter(), limits)
+    return found
