@@ -11,6 +11,10 @@ Work notifications are paced by recipients per minute: DingTalk accepts a send b
 and silently drops the extra recipients (DINGTALK.md §6.1), so a 100,000-person phase notice fired at once
 would mostly be lost. The sender reads what it sent in the last minute from the outbox itself (so a restart
 keeps the pace) and holds back a message that would not fit until the window has room.
+
+People who left the company are dropped from a work notification at send time (one query per claimed batch):
+DingTalk answers them with an invalid-user result, which is noise. A message to nobody but leavers is
+finished without a call, marked sent with `{"skipped": reason}` instead of DingTalk's ids.
 """
 
 from __future__ import annotations
@@ -21,6 +25,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+
+from sqlmodel import col, select
 
 from dingperf.dingtalk.errors import DingTalkError, Permanent, QuotaExhausted
 from dingperf.events.retry import RetryPolicy
@@ -33,6 +39,7 @@ from dingperf.store.repositories.outbox import (
     mark_outbox_sent,
     sent_payloads_since,
 )
+from dingperf.store.tables.org import Employee
 from dingperf.store.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -52,6 +59,7 @@ class SendReport:
     retried: int = 0
     parked: int = 0
     deferred: int = 0  # held back by pacing; due again when the minute has room
+    skipped: int = 0  # every recipient had left the company: finished without sending
 
 
 def queue_work_notice(store: Store, corp_id: str, *, key: str, userids: Sequence[str], msg: dict[str, Any],
@@ -68,6 +76,17 @@ def _send(client: Any, kind: str, payload: dict[str, Any]) -> dict[str, Any]:
     if kind == WORK_NOTICE:
         return {"task_ids": client.messages.send_work_notification(payload["userids"], payload["msg"])}
     raise ValueError(f"outbox kind {kind!r} has no sender; known: {WORK_NOTICE}")
+
+
+def _departed(store: Store, batch: Sequence[tuple[str, str, dict[str, Any]]]) -> set[tuple[str, str]]:
+    """(corp_id, userid) of the batch's work-notification recipients the synced address book marks departed."""
+    wanted = {(corp, str(u)) for corp, kind, payload in batch if kind == WORK_NOTICE for u in payload.get("userids", ())}
+    if not wanted:
+        return set()
+    with store.session() as s:
+        rows = s.exec(select(Employee.corp_id, Employee.userid).where(
+            col(Employee.userid).in_(sorted({u for _, u in wanted})), col(Employee.active).is_(False))).all()
+    return {(corp, userid) for corp, userid in rows} & wanted
 
 
 class NoticePace:
@@ -101,11 +120,21 @@ def send_due(store: Store, client: Any, *, limit: int = 20, now: datetime | None
     report = SendReport()
     at = now or utcnow()
     with store.session() as s:
-        batch = [(m.id, m.kind, dict(m.payload), m.attempts, m.lease_until, m.idempotency_key)
+        batch = [(m.id, m.kind, dict(m.payload), m.attempts, m.lease_until, m.idempotency_key, m.corp_id)
                  for m in claim_outbox_batch(session=s, now=at, limit=limit)]
     report.claimed = len(batch)
     pace = NoticePace(store, at, notice_recipients_per_minute) if batch else None
-    for outbox_id, kind, payload, attempts, lease, key in batch:
+    departed = _departed(store, [(corp, kind, payload) for _, kind, payload, *_, corp in batch])
+    for outbox_id, kind, payload, attempts, lease, key, corp_id in batch:
+        gone = [u for u in payload.get("userids", ()) if (corp_id, u) in departed] if kind == WORK_NOTICE else []
+        if gone:
+            payload = {**payload, "userids": [u for u in payload["userids"] if (corp_id, u) not in departed]}
+            if not payload["userids"]:
+                with store.session() as s:
+                    mark_outbox_sent(session=s, outbox_id=outbox_id, now=at, lease_until=lease,
+                                     dingtalk_ids={"skipped": f"every recipient has left: {', '.join(gone)}"[:500]})
+                report.skipped += 1
+                continue
         recipients = len(payload.get("userids", ())) if kind == WORK_NOTICE else 0
         if pace is not None and recipients and not pace.fits(recipients):
             with store.session() as s:
