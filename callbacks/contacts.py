@@ -1,7 +1,8 @@
 """Address-book events (DINGTALK.md §3.3): ids only, so each handler re-reads DingTalk and upserts.
 
 user_leave_org needs no special path: user/get failing with 33012/60121 *is* the signal, and
-refresh_user deactivates the employee then (history kept). Out-of-order and repeated events converge
+refresh_user deactivates the employee then (history kept); services.org_changes then hands over what a leaver
+held and moves the reviews of someone whose manager changed. Out-of-order and repeated events converge
 because every handler stores what DingTalk says now, not what the event said then.
 """
 
@@ -12,6 +13,7 @@ from typing import Any
 
 from dingperf.events.event import Event
 from dingperf.services.contacts_refresh import Outcome, refresh_departments, refresh_users
+from dingperf.services.org_changes import follow_org_changes, synced_managers
 from dingperf.services.participant_refresh import mark_participants_due
 
 
@@ -43,8 +45,16 @@ def _participants_due(event: Event, context: Any, outcomes: Iterable[Outcome]) -
 
 
 def _refresh_users(event: Event, context: Any) -> None:
-    done = refresh_users(store=context.store, client=context.client, corp_id=event.corp_id, userids=_userids(event))
+    userids = _userids(event)
+    before = synced_managers(context.store, event.corp_id, userids)
+    done = refresh_users(store=context.store, client=context.client, corp_id=event.corp_id, userids=userids)
     _participants_due(event, context, done.values())
+    # Leavers hand over what they held, and a changed manager takes over the reviews (both idempotent).
+    settings = getattr(context, "settings", None)
+    org, server = getattr(settings, "org", None), getattr(settings, "server", None)
+    follow_org_changes(context.store, event.corp_id, before, now=event.born_at,
+                       hr_userids=tuple(getattr(org, "hr_userids", ())), public_url=getattr(server, "public_url", ""),
+                       zone=getattr(org, "timezone", "Asia/Shanghai"))
 
 
 def _refresh_depts(event: Event, context: Any) -> None:

@@ -291,3 +291,4 @@ def handle_manager_change(store: Store, corp_id: str, userid: str, old_manager: 
                                             public_url=public_url)
             notices += plan_notices
     return ManagerChangeReport(userid, old_manager, new_manager, tuple(moved), tuple(plans), notices)
+

@@ -1,0 +1,55 @@
+"""What a re-read of the address book means for performance records: the contacts handlers (and the nightly
+reconcile) read `synced_managers` before they refresh people, then `follow_org_changes` hands over what each
+departed person held (services.departures.handle_departure) and moves the reviews of each person whose
+manager changed (handle_manager_change). Both are idempotent, so a redelivered event is harmless."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime, tzinfo
+from typing import Any
+
+from sqlmodel import col, select
+
+from dingperf.services.departures import (
+    DEFAULT_ZONE,
+    DepartureReport,
+    ManagerChangeReport,
+    handle_departure,
+    handle_manager_change,
+)
+from dingperf.store.engine import Store
+from dingperf.store.tables.org import Employee
+
+
+def synced_managers(store: Store, corp_id: str, userids: Sequence[str]) -> dict[str, str | None]:
+    """The synced manager of each known userid (read before a refresh, to see who changed manager)."""
+    with store.session() as s:
+        rows = s.exec(select(Employee.userid, Employee.manager_userid).where(
+            Employee.corp_id == corp_id, col(Employee.userid).in_(list(userids)))).all() if userids else []
+    return {u: m for u, m in rows}
+
+
+def follow_org_changes(store: Store, corp_id: str, before: Mapping[str, str | None], *, now: datetime,
+                       hr_userids: Sequence[str] = (), public_url: str = "",
+                       zone: str | tzinfo = DEFAULT_ZONE) -> list[DepartureReport | ManagerChangeReport]:
+    """After contacts were re-read: hand over what each departed person held and move the reviews of each
+    person whose manager changed (`before` = `synced_managers` read before the refresh)."""
+    done: list[DepartureReport | ManagerChangeReport] = []
+    with store.session() as s:
+        now_rows = {e.userid: e for e in s.exec(select(Employee).where(
+            Employee.corp_id == corp_id, col(Employee.userid).in_(list(before)))).all()} if before else {}
+        current = {u: (e.active, e.manager_userid) for u, e in now_rows.items()}
+    for userid, (active, manager) in sorted(current.items()):
+        kw: dict[str, Any] = {"now": now, "hr_userids": hr_userids, "public_url": public_url, "zone": zone}
+        if not active:
+            done.append(handle_departure(store, corp_id, userid, **kw))
+        elif manager != before[userid] and (manager is None or _is_active(store, corp_id, manager)):
+            done.append(handle_manager_change(store, corp_id, userid, before[userid], manager, **kw))
+    return done
+
+
+def _is_active(store: Store, corp_id: str, userid: str) -> bool:
+    with store.session() as s:
+        emp = s.exec(select(Employee).where(Employee.corp_id == corp_id, Employee.userid == userid)).first()
+        return emp is not None and emp.active
