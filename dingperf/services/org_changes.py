@@ -53,3 +53,18 @@ def _is_active(store: Store, corp_id: str, userid: str) -> bool:
     with store.session() as s:
         emp = s.exec(select(Employee).where(Employee.corp_id == corp_id, Employee.userid == userid)).first()
         return emp is not None and emp.active
+
+
+def org_snapshot(store: Store, corp_id: str) -> dict[str, tuple[bool, str | None]]:
+    """Every synced person's (active, manager): taken before a full sync, to find who it changed."""
+    with store.session() as s:
+        rows = s.exec(select(Employee.userid, Employee.active, Employee.manager_userid)
+                      .where(Employee.corp_id == corp_id)).all()
+    return {u: (bool(a), m) for u, a, m in rows}
+
+
+def changed_since(store: Store, corp_id: str, snapshot: Mapping[str, tuple[bool, str | None]]) -> dict[str, str | None]:
+    """Of the people in `snapshot`, those who left or changed manager since, with their manager before (the
+    `before` that `follow_org_changes` takes)."""
+    now = org_snapshot(store, corp_id)
+    return {u: old[1] for u, old in snapshot.items() if u in now and now[u] != old}

@@ -1,7 +1,8 @@
 """Nightly reconciliation: catch whatever events were missed (DESIGN.md "scheduler", issue 3 item 5).
 
 1. Drain DingTalk's failed-push list into the inbox (HTTP mode loses events there after 3 failed pushes).
-2. Re-run the full contacts sync: exempt from the monthly quota and writes nothing when nothing changed.
+2. Re-run the full contacts sync: exempt from the monthly quota and writes nothing when nothing changed;
+   people it finds departed or under a new manager hand over what they held (services.org_changes).
 3. Re-read recent approvals: ids started in the last `approval_days` per process code, reading in full only
    instances we do not have or that were still open, plus every stored instance still open.
 4. Re-read yesterday's attendance results for every active employee (one call per 50 people).
@@ -24,6 +25,7 @@ from sqlmodel import select
 from dingperf.dingtalk.quota import CHINA_TZ
 from dingperf.events.failed_list import DrainReport, drain_failed_pushes
 from dingperf.events.inbox_store import SqlInbox
+from dingperf.services.org_changes import changed_since, follow_org_changes, org_snapshot
 from dingperf.services.sync_approvals import refresh_approval
 from dingperf.services.sync_attendance import AttendanceSyncSummary, calls_needed, sync_attendance
 from dingperf.services.sync_contacts import ContactsSyncOptions, ContactsSyncSummary, sync_contacts
@@ -70,14 +72,23 @@ class _Budget:
 def reconcile(*, store: Store, client: Any, corp_id: str, process_codes: Sequence[str] | None = None,
               approval_days: int = 7, attendance: bool = True, zone: Any = CHINA_TZ,
               quota_reserve: float = 0.2, drain_failed: bool = True, now: datetime | None = None,
-              contacts_options: ContactsSyncOptions | None = None) -> ReconcileSummary:
+              contacts_options: ContactsSyncOptions | None = None, hr_userids: Sequence[str] = (),
+              public_url: str = "") -> ReconcileSummary:
     """Run the nightly catch-up; `process_codes` defaults to every code already in the store."""
     now = now or datetime.now(UTC)
     skipped: list[str] = []
     drained = None
     if drain_failed:
         drained = drain_failed_pushes(client.callbacks.failed_pushes(), SqlInbox(store).put, corp_id)
+    before = org_snapshot(store, corp_id)
     contacts = sync_contacts(store=store, client=client, corp_id=corp_id, options=contacts_options, now=now)
+    try:
+        follow_org_changes(store, corp_id, changed_since(store, corp_id, before), now=now, hr_userids=hr_userids,
+                           public_url=public_url, zone=zone)
+    except Exception as exc:  # the rest of the catch-up still runs; the log has the trace
+        log.exception("reconcile: handing over after the contacts sync failed")
+        skipped.append(f"hand-over of leavers' and manager changes' work failed ({exc}); it stays unassigned "
+                       "until handle_departure / handle_manager_change run again for them (see the log)")
     budget = _Budget(client, quota_reserve)
     codes = list(process_codes) if process_codes is not None else _known_codes(store, corp_id)
     approvals = tuple(
@@ -145,4 +156,5 @@ def run_nightly(settings: Any, store: Store, client: Any | None = None) -> Recon
         from dingperf.services.client_factory import build_client
 
         client = build_client(settings, store=store)
-    return reconcile(store=store, client=client, corp_id=settings.dingtalk.corp_id, zone=settings.org.zone)
+    return reconcile(store=store, client=client, corp_id=settings.dingtalk.corp_id, zone=settings.org.zone,
+                     hr_userids=settings.org.hr_userids, public_url=settings.server.public_url)

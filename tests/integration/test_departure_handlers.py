@@ -11,7 +11,8 @@ from sqlmodel import select
 
 from dingperf.perf.library import load_template
 from dingperf.services.cycles import Participant, add_participants, create_cycle
-from dingperf.services.sync_contacts import sync_contacts
+from dingperf.services.reconcile import reconcile
+from dingperf.services.sync_contacts import ContactsSyncOptions, sync_contacts
 from dingperf.services.templates import publish_template
 from dingperf.store.repositories import list_outbox_messages
 from dingperf.store.tables.perf_participants import PerfParticipant
@@ -70,3 +71,12 @@ def test_user_modify_org_with_a_new_manager_moves_the_review_and_tells_both(inta
     intake.work()
     assert _manager(intake, cycle) == "wangqiang"
     assert _told(intake, cycle) == ["boss", "wangqiang"]
+
+
+def test_a_departure_whose_event_was_missed_is_handed_over_by_the_nightly_reconcile(intake: Intake,
+                                                                                     cycle: str) -> None:
+    intake.sandbox.state.directory.leave_user("wangqiang")  # no event pushed
+    summary = reconcile(store=intake.store, client=intake.client, corp_id=cycle, attendance=False,
+                        contacts_options=ContactsSyncOptions(workers_per_api=2, flush_s=0.2), now=NOW)
+    assert summary.contacts is not None and summary.contacts.deactivated == 1 and not summary.skipped
+    assert _manager(intake, cycle) == "boss"
