@@ -50,6 +50,7 @@ QUOTA_RETRY = timedelta(hours=6)  # the monthly quota does not come back sooner;
 # person-times per minute for a corp's OA messages; until one is confirmed we pace at the lower.
 NOTICE_RECIPIENTS_PER_MINUTE = 1500
 MINUTE = timedelta(minutes=1)
+_CHUNK = 500  # userids per IN (...) list: well under SQLite's and PostgreSQL's parameter limits
 
 
 @dataclass
@@ -83,10 +84,13 @@ def _departed(store: Store, batch: Sequence[tuple[str, str, dict[str, Any]]]) ->
     wanted = {(corp, str(u)) for corp, kind, payload in batch if kind == WORK_NOTICE for u in payload.get("userids", ())}
     if not wanted:
         return set()
+    ids = sorted({u for _, u in wanted})
+    found: set[tuple[str, str]] = set()
     with store.session() as s:
-        rows = s.exec(select(Employee.corp_id, Employee.userid).where(
-            col(Employee.userid).in_(sorted({u for _, u in wanted})), col(Employee.active).is_(False))).all()
-    return {(corp, userid) for corp, userid in rows} & wanted
+        for i in range(0, len(ids), _CHUNK):
+            found.update(s.exec(select(Employee.corp_id, Employee.userid).where(
+                col(Employee.userid).in_(ids[i:i + _CHUNK]), col(Employee.active).is_(False))).all())
+    return found & wanted
 
 
 class NoticePace:
