@@ -253,7 +253,7 @@ _UNRATED = (NominationStatus.NOMINATED.value, NominationStatus.APPROVED.value)
 
 
 def _like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return text.replace("/", "//").replace("%", "/%").replace("_", "/_")
 
 
 def withdraw_departed_rater_in(s: Session, corp_id: str, cycle_id: str, rater: str, *, reason: str,
@@ -262,7 +262,7 @@ def withdraw_departed_rater_in(s: Session, corp_id: str, cycle_id: str, rater: s
     (in any phase: someone who left cannot rate any more); ratings already given stay and count."""
     ids = set(s.exec(select(PerfDocument.doc_id).where(
         PerfDocument.corp_id == corp_id, PerfDocument.kind == KIND, PerfDocument.cycle_id == cycle_id,
-        col(PerfDocument.doc_id).like(f"{_like(cycle_id)}:%:{_like(rater)}", escape="\\"))).all())
+        col(PerfDocument.doc_id).like(f"{_like(cycle_id)}:%:{_like(rater)}", escape="/"))).all())
     rated = set(s.exec(select(PerfRating.userid).where(PerfRating.corp_id == corp_id, PerfRating.cycle_id == cycle_id,
                                                        PerfRating.rater_id == rater)).all())
     done = []

@@ -242,3 +242,12 @@ def test_appeals_handled_by_the_departed_go_back_to_be_assigned_and_hr_is_told(c
     with store.session() as s:
         entry = list_audit(session=s, corp_id=APPEAL_CORP, subject=f"appeal:{appeal_id}")[-1]
     assert (entry.action, entry.reason) == ("appeal.unassign", f"hrbp left on {APPEAL_NOW.date().isoformat()}")
+
+
+def test_a_rater_whose_userid_holds_like_wildcards_is_found(org: Store) -> None:
+    with org.session() as s:
+        upsert_employees(session=s, corp_id=CORP, now=NOW, employees=[
+            EmployeeBase(userid="d_%e", name="d", dept_ids=[10], manager_userid="mia")])
+    approved_peer(org, "ann", "d_%e")
+    leave(org, "d_%e")
+    assert depart(org, "d_%e").withdrawn == ((CYCLE, "ann"),)
