@@ -136,7 +136,9 @@ def handle_departure(store: Store, corp_id: str, userid: str, *, now: datetime, 
     with store.session() as s:
         report = _depart_in(s, corp_id, userid, left_on, cycles, limits, reason=reason, now=now,
                             hr_userids=hr_userids, public_url=public_url)
-    log.info("departure of %s: %s", userid, report)
+    log.info("departure of %s: %d nominations withdrawn, %d appeals and %d plans handed back or over, %d reviews "
+             "moved, %d left for HR", userid, len(report.withdrawn), len(report.appeals), len(report.plans),
+             len(report.reassigned), len(report.without_manager) + len(report.plans_for_hr))
     return report
 
 
@@ -149,6 +151,10 @@ def _depart_in(s: Session, corp_id: str, userid: str, left_on: date, cycles: lis
     reassigned: list[tuple[str, str, str]] = []
     orphans: list[tuple[str, str]] = []
     for cycle in cycles:
+        # Participants first, so a reviewee short of raters is reported to their new manager.
+        moved, stuck = _participants_in(s, corp_id, cycle, userid, reason, now)
+        reassigned += [(cycle.cycle_id, p, m) for p, m in moved]
+        orphans += [(cycle.cycle_id, p) for p in stuck]
         done = withdraw_departed_rater_in(s, corp_id, cycle.cycle_id, userid, reason=reason, now=now)
         reviewees = [n.nomination.reviewee for n in done]
         withdrawn += [(cycle.cycle_id, r) for r in reviewees]
@@ -164,9 +170,6 @@ def _depart_in(s: Session, corp_id: str, userid: str, left_on: date, cycles: lis
                                               public_url=public_url)
             notices += queue_batches_in(s, corp_id, key_prefix=_key("raters", userid, cycle.cycle_id, manager),
                                         userids=to, msg=msg, now=now)
-        moved, stuck = _participants_in(s, corp_id, cycle, userid, reason, now)
-        reassigned += [(cycle.cycle_id, p, m) for p, m in moved]
-        orphans += [(cycle.cycle_id, p) for p in stuck]
         for manager in sorted({m for _, m in moved}):
             people = [p for p, m in moved if m == manager]
             msg = wording.new_reviewees_notice(corp_id=corp_id, cycle_name=cycle.name or cycle.cycle_id,
