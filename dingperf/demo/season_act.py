@@ -149,8 +149,8 @@ def release(world: World, say: Narrator, cycle_id: str, hr: str) -> list[StoredR
     first = results[0]
     signed = acknowledge_result(world.store, world.corp_id, cycle_id, first.userid)
     counts = Counter(r.final_grade for r in results)
-    say.say(f"{released} results released; the 'please acknowledge' notice went out as {sent} work "
-            f"notification(s) (≤ 100 recipients each); grades "
+    say.say(f"{released} results released, each employee asked to acknowledge; {sent} work notification(s) "
+            f"delivered (≤ 100 recipients each); grades "
             + " ".join(f"{g}:{counts.get(g, 0)}" for g in SHARES))
     say.say(f"{first.userid} acknowledged {signed.final_total} ({signed.final_grade}) at "
             f"{signed.acknowledged_at:%Y-%m-%d %H:%M} UTC, hash {str(signed.acknowledged_hash)[:12]}…")
