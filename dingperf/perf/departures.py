@@ -12,7 +12,7 @@ from datetime import date, datetime
 
 from dingperf.perf.audit import AuditRecord, record, require_reason
 from dingperf.perf.cycles import Phase, phase_index
-from dingperf.perf.improvement import ImprovementPlan, PlanStatus, PlanTaskStatus
+from dingperf.perf.improvement import ImprovementPlan, PlanOutcome, PlanStatus, PlanTaskStatus, close
 
 SYSTEM_ACTOR = "system:departures"
 _FINISHED = (PlanTaskStatus.DONE, PlanTaskStatus.DROPPED)
@@ -67,3 +67,12 @@ def hand_over_plan(plan: ImprovementPlan, departed: str, new_manager: str | None
         parts.append(f"tasks {', '.join(moved)} -> {manager}")
     return new, record(SYSTEM_ACTOR, "hand_over", plan.status.value, new.status.value, now,
                        f"{text}; {'; '.join(parts)}")
+
+
+def close_for_departure(plan: ImprovementPlan, employee: str, now: datetime,
+                        reason: str) -> tuple[ImprovementPlan, AuditRecord] | None:
+    """`employee` left: their open plan closes with the neutral outcome 'employee_left' (tasks kept as they
+    were); None when the plan is someone else's or already closed."""
+    if plan.employee != employee or plan.status is PlanStatus.CLOSED:
+        return None
+    return close(plan, PlanOutcome.EMPLOYEE_LEFT, SYSTEM_ACTOR, now, reason)

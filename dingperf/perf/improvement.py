@@ -35,7 +35,8 @@ _TERMINAL = (PlanTaskStatus.DONE, PlanTaskStatus.DROPPED)
 class PlanOutcome(StrEnum):
     COMPLETED = "completed"  # improvement achieved
     NOT_MET = "not_met"
-    CANCELLED = "cancelled"  # e.g. the employee moved role or left
+    CANCELLED = "cancelled"  # e.g. the employee moved role
+    EMPLOYEE_LEFT = "employee_left"  # neutral: closed because the employee left, not judged
 
 
 @dataclass(frozen=True)
