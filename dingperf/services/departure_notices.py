@@ -99,3 +99,11 @@ def manager_moved_notice(*, corp_id: str, cycle_name: str, userid: str, old: str
     lines = [f"{on.isoformat()} 起 {who} 的主管由 {old_name} 变更为 {new_name}。",
              f"在「{_clip(cycle_name, MAX_TITLE)}」中，{who} 的主管评价改由 {new_name if new else 'HR 指定的人'} 负责，你无需再评价。"]
     return _msg(corp_id, f"评价对象变更：{_clip(cycle_name, MAX_TITLE)}", lines, "reviews", "查看评价对象", public_url)
+
+
+def plan_closed_notice(*, corp_id: str, employee: str, left_on: date, plan_id: str,
+                       public_url: str = "") -> dict[str, Any]:
+    """To the plan's manager and HR: the leaver's open improvement plan was closed as 'employee left'."""
+    lines = [_left(employee, left_on), f"其改进计划（{_clip(plan_id, 40)}）已关闭，结果记为「员工离职」（employee_left），不作评判。",
+             "无需再跟进该计划；计划与任务记录保留可查。"]
+    return _msg(corp_id, f"改进计划已关闭：{_clip(employee)}", lines, "improvement-plans", "查看改进计划", public_url)

@@ -4,7 +4,7 @@
 withdrawn (managers told who now lacks raters), appeals they were handling go back to be assigned (HR told),
 improvement plans they managed pass to the employee's synced manager (else HR is asked) and their open plan
 tasks to the plan's manager, and participants they were to review pass to the participant's synced manager
-(else HR is asked). `handle_manager_change` moves one participant's manager review to the new synced manager
+(else HR is asked); their own open plan closes as 'employee_left' (services.departed_plans). `handle_manager_change` moves one participant's manager review to the new synced manager
 while the cycle is before its manager review (or in any open phase when the old manager left).
 
 Both are idempotent: every change is a state move that a second run finds done, and every notice has an
@@ -33,6 +33,7 @@ from dingperf.perf.nomination_rules import NominationLimits
 from dingperf.services import departure_notices as wording
 from dingperf.services.appeal_notices import manager_of
 from dingperf.services.appeals import unassign_departed_handler_in
+from dingperf.services.departed_plans import close_departed_plans_in
 from dingperf.services.documents import latest_documents_in
 from dingperf.services.improvement_plans import KIND as PLAN
 from dingperf.services.improvement_plans import hand_over_plans_in
@@ -64,6 +65,7 @@ class DepartureReport:
     reassigned: tuple[tuple[str, str, str], ...] = ()  # (cycle_id, participant, new manager)
     without_manager: tuple[tuple[str, str], ...] = ()  # (cycle_id, participant): HR must act
     notices: int = 0  # outbox rows newly queued
+    closed_plans: tuple[str, ...] = ()  # the leaver's own open plans, closed as 'employee_left'
 
 
 @dataclass(frozen=True)
@@ -187,6 +189,9 @@ def _depart_in(s: Session, corp_id: str, userid: str, left_on: date, cycles: lis
         msg = wording.appeals_unassigned_notice(corp_id=corp_id, departed=userid, left_on=left_on, appeals=ids,
                                                 public_url=public_url)
         notices += _tell_hr(s, corp_id, _key("appeals", userid, *ids), hr_userids, msg, now)
+    closed, closed_notices = close_departed_plans_in(s, corp_id, userid, left_on, reason=reason, now=now,
+                                                     hr_userids=hr_userids, public_url=public_url)
+    notices += closed_notices
     plans, plan_notices = _plans_in(s, corp_id, userid, left_on,
                                     lambda emp: _active_successor(s, corp_id, emp, userid), reason=reason, now=now,
                                     public_url=public_url)
@@ -198,7 +203,7 @@ def _depart_in(s: Session, corp_id: str, userid: str, left_on: date, cycles: lis
                                                 public_url=public_url)
         notices += _tell_hr(s, corp_id, _key("plans", userid, *stranded), hr_userids, msg, now)
     return DepartureReport(userid, left_on, tuple(withdrawn), tuple(short), tuple(a.appeal_id for a in appeals),
-                           tuple(plans), tuple(stranded), tuple(reassigned), tuple(orphans), notices)
+                           tuple(plans), tuple(stranded), tuple(reassigned), tuple(orphans), notices, tuple(closed))
 
 
 def _tell_hr(s: Session, corp_id: str, key: str, hr_userids: Sequence[str], msg: dict[str, Any],
