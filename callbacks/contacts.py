@@ -13,7 +13,7 @@ from typing import Any
 
 from dingperf.events.event import Event
 from dingperf.services.contacts_refresh import Outcome, refresh_departments, refresh_users
-from dingperf.services.org_changes import follow_org_changes, synced_managers
+from dingperf.services.org_changes import department_members_managers, follow_org_changes, synced_managers
 from dingperf.services.participant_refresh import mark_participants_due
 
 
@@ -49,6 +49,10 @@ def _refresh_users(event: Event, context: Any) -> None:
     before = synced_managers(context.store, event.corp_id, userids)
     done = refresh_users(store=context.store, client=context.client, corp_id=event.corp_id, userids=userids)
     _participants_due(event, context, done.values())
+    _follow(event, context, before)
+
+
+def _follow(event: Event, context: Any, before: dict[str, str | None]) -> None:
     # Leavers hand over what they held, and a changed manager takes over the reviews (both idempotent).
     settings = getattr(context, "settings", None)
     org, server = getattr(settings, "org", None), getattr(settings, "server", None)
@@ -83,8 +87,11 @@ def on_org_dept_create(event: Event, context: Any) -> None:
 
 
 def on_org_dept_modify(event: Event, context: Any) -> None:
-    """Renamed, moved or new heads; members whose fallback manager is a head are re-read too."""
+    """Renamed, moved or new heads; members whose fallback manager is a head are re-read too, and those whose
+    manager changed by it have their reviews moved like any other manager change."""
+    before = department_members_managers(context.store, event.corp_id, _dept_ids(event))
     _refresh_depts(event, context)
+    _follow(event, context, before)
 
 
 def on_org_dept_remove(event: Event, context: Any) -> None:

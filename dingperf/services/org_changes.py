@@ -30,6 +30,15 @@ def synced_managers(store: Store, corp_id: str, userids: Sequence[str]) -> dict[
     return {u: m for u, m in rows}
 
 
+def department_members_managers(store: Store, corp_id: str, dept_ids: Sequence[int]) -> dict[str, str | None]:
+    """The synced manager of each active person whose first department is one of `dept_ids`: read before a
+    department refresh, whose change of heads re-reads exactly these people (a fallback manager may change)."""
+    wanted = set(dept_ids)
+    with store.session() as s:
+        rows = s.exec(select(Employee).where(Employee.corp_id == corp_id, col(Employee.active).is_(True))).all()
+        return {e.userid: e.manager_userid for e in rows if e.dept_ids[:1] and e.dept_ids[0] in wanted}
+
+
 def follow_org_changes(store: Store, corp_id: str, before: Mapping[str, str | None], *, now: datetime,
                        hr_userids: Sequence[str] = (), public_url: str = "",
                        zone: str | tzinfo = DEFAULT_ZONE) -> list[DepartureReport | ManagerChangeReport]:
