@@ -191,12 +191,14 @@ def assign_groups(specs: Sequence[GroupSpec], people: Iterable[Person],
             by_user[u].add(spec.group_id)
     members: dict[str, list[str]] = {s.group_id: [] for s in specs}
     members.setdefault(DEFAULT_GROUP, [])
+    # People sharing departments and manager share claims: work each combination out once.
+    claims: dict[tuple[tuple[int, ...], str | None], frozenset[str]] = {}
     for person in sorted(people, key=lambda p: p.userid):
-        found = set(by_user.get(person.userid, ()))
-        for d in person.dept_ids:
-            found |= by_dept.get(d, set())
-        if person.manager_userid is not None:
-            found |= by_manager.get(person.manager_userid, set())
+        key = (person.dept_ids, person.manager_userid)
+        shared = claims.get(key)
+        if shared is None:
+            shared = claims[key] = _claims(person, by_dept, by_manager)
+        found = shared | by_user[person.userid] if person.userid in by_user else shared
         hits = sorted(found)
         if len(hits) > 1:
             raise ValidationError(f"{person.userid} is claimed by groups {hits[0]!r} and {hits[1]!r}; narrow one "
@@ -233,6 +235,15 @@ def assign_groups(specs: Sequence[GroupSpec], people: Iterable[Person],
         out[pool_id] = replace(host, members=tuple(sorted(host.members + taken)),
                                pooled_from=host.pooled_from + tuple(small))
     return tuple(g for _, g in sorted(out.items()) if g.members or g.group_id != DEFAULT_GROUP)
+
+
+def _claims(person: Person, by_dept: Mapping[int, set[str]], by_manager: Mapping[str, set[str]]) -> frozenset[str]:
+    found: set[str] = set()
+    for d in person.dept_ids:
+        found |= by_dept.get(d, set())
+    if person.manager_userid is not None:
+        found |= by_manager.get(person.manager_userid, set())
+    return frozenset(found)
 
 
 def group_of(groups: Iterable[ResolvedGroup], userid: str) -> ResolvedGroup:

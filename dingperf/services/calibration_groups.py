@@ -104,12 +104,17 @@ def _people_in(s: Session, corp_id: str, cycle_id: str) -> tuple[list[Person], d
     p = Binder(conn).placeholder
     pt, et = PerfParticipant.__tablename__, Employee.__tablename__
     rows = conn.exec_driver_sql(
-        f"SELECT p.userid, p.manager_userid, e.dept_ids, e.manager_userid FROM {pt} p LEFT JOIN {et} e "
-        f"ON e.corp_id = p.corp_id AND e.userid = p.userid WHERE p.corp_id = {p} AND p.cycle_id = {p}",
+        f"SELECT p.userid, p.manager_userid, CAST(e.dept_ids AS TEXT), e.manager_userid FROM {pt} p "
+        f"LEFT JOIN {et} e ON e.corp_id = p.corp_id AND e.userid = p.userid WHERE p.corp_id = {p} AND p.cycle_id = {p}",
         (corp_id, cycle_id)).all()
     parents = {d: pa for d, pa in conn.exec_driver_sql(
         f"SELECT dept_id, parent_id FROM {Department.__tablename__} WHERE corp_id = {p}", (corp_id,)).all()}
-    people = [Person(userid, tuple(loads(depts) or ()) if depts is not None else (), manager or synced_manager)
+    # Most people share a handful of department lists: decode each distinct JSON text once (cast to text so
+    # PostgreSQL hands back a hashable string too).
+    decoded: dict[str | None, tuple[int, ...]] = {None: ()}
+    for depts in {r[2] for r in rows} - {None}:
+        decoded[depts] = tuple(loads(depts) or ())
+    people = [Person(userid, decoded[depts], manager or synced_manager)
               for userid, manager, depts, synced_manager in rows]
     return people, parents
 
