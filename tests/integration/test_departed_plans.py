@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date, timedelta
+
+import pytest
 
 from dingperf.perf.improvement import PlanOutcome, PlanStatus, PlanTask
 from dingperf.services.departures import handle_departure
 from dingperf.services.improvement_plans import close_plan, create_plan, get_plan
+from dingperf.services.sync_contacts import sync_contacts
 from dingperf.store.engine import Store
 from dingperf.store.repositories import deactivate_employee, list_outbox_messages
 from dingperf.store.repositories.audit import list_audit
 from tests.integration import nomination_kit as kit
+from tests.integration.sync_kit import Intake
 
 CORP, NOW, HR = kit.CORP, kit.NOW, kit.HR
 LATER = NOW + timedelta(days=1)
@@ -74,3 +79,23 @@ def test_a_plan_already_closed_keeps_its_outcome(store: Store) -> None:
     _leave(store, "ann")
     assert handle_departure(store, CORP, "ann", now=LATER, hr_userids=HR).closed_plans == ()
     assert get_plan(store, CORP, "pip-1").plan.outcome is PlanOutcome.NOT_MET
+
+
+@pytest.fixture
+def intake(sandbox, store) -> Iterator[Intake]:  # type: ignore[no-untyped-def]
+    running = Intake(sandbox, store)
+    yield running
+    running.stop()
+
+
+def test_user_leave_org_closes_the_leavers_plan(intake: Intake) -> None:
+    d = intake.sandbox.state.directory
+    d.add_user(name="赵总", dept_id_list=[1], userid="boss", leader_in_dept=[1])
+    d.add_user(name="李娜", dept_id_list=[1], userid="lina", manager_userid="boss")
+    corp = intake.sandbox.state.app.corp_id
+    sync_contacts(store=intake.store, client=intake.client, corp_id=corp, now=NOW)
+    create_plan(intake.store, corp, employee="lina", manager="boss", objective="按时交付", starts_on=date(2026, 10, 1),
+                ends_on=date(2026, 12, 31), actor="boss", plan_id="pip-9", now=NOW)
+    intake.trigger(type="user_leave_org", userid="lina")
+    intake.work()
+    assert get_plan(intake.store, corp, "pip-9").plan.outcome is PlanOutcome.EMPLOYEE_LEFT
