@@ -19,7 +19,7 @@ from dingperf.perf.quotas import QuotaLine
 from dingperf.perf.tiebreak import BoundaryTie, RankedEntry, TieDecision, assign_by_quota
 from dingperf.services.calibration_groups import grade_order_in, resolve_groups_in, specs_in
 from dingperf.store.engine import NotFound, Store
-from dingperf.store.perf_repositories import Binder
+from dingperf.store.perf_repositories import Binder, fetch_rows
 from dingperf.store.tables.perf_results import PerfResult
 
 
@@ -67,9 +67,8 @@ def final_grades_in(s: Session, corp_id: str, cycle_id: str) -> dict[str, str]:
     # A plain driver read: every calibration move reads the whole cycle's grades.
     conn = s.connection()
     p = Binder(conn).placeholder
-    rows = conn.exec_driver_sql(
-        f"SELECT userid, grade, calibrated_grade FROM {PerfResult.__tablename__} WHERE corp_id = {p} AND "
-        f"cycle_id = {p} AND status = {p}", (corp_id, cycle_id, "scored")).all()
+    rows = fetch_rows(conn, f"SELECT userid, grade, calibrated_grade FROM {PerfResult.__tablename__} WHERE "
+                            f"corp_id = {p} AND cycle_id = {p} AND status = {p}", (corp_id, cycle_id, "scored"))
     return {u: str(c or g) for u, g, c in rows}
 
 

@@ -25,7 +25,7 @@ from dingperf.perf.grades import DEFAULT_GRADES, GradeScale
 from dingperf.perf.quota_policy import QuotaPolicy, shares_in_order
 from dingperf.services.documents import latest_documents_in, save_document_in
 from dingperf.store.engine import NotFound, Store
-from dingperf.store.perf_repositories import Binder, loads
+from dingperf.store.perf_repositories import Binder, fetch_rows, loads
 from dingperf.store.tables.org import Department, Employee
 from dingperf.store.tables.perf_cycles import PerfCycle
 from dingperf.store.tables.perf_participants import PerfParticipant
@@ -103,10 +103,10 @@ def _people_in(s: Session, corp_id: str, cycle_id: str) -> tuple[list[Person], d
     conn = s.connection()
     p = Binder(conn).placeholder
     pt, et = PerfParticipant.__tablename__, Employee.__tablename__
-    rows = conn.exec_driver_sql(
-        f"SELECT p.userid, p.manager_userid, CAST(e.dept_ids AS TEXT), e.manager_userid FROM {pt} p "
+    rows = fetch_rows(
+        conn, f"SELECT p.userid, p.manager_userid, CAST(e.dept_ids AS TEXT), e.manager_userid FROM {pt} p "
         f"LEFT JOIN {et} e ON e.corp_id = p.corp_id AND e.userid = p.userid WHERE p.corp_id = {p} AND p.cycle_id = {p}",
-        (corp_id, cycle_id)).all()
+        (corp_id, cycle_id))
     parents = {d: pa for d, pa in conn.exec_driver_sql(
         f"SELECT dept_id, parent_id FROM {Department.__tablename__} WHERE corp_id = {p}", (corp_id,)).all()}
     # Most people share a handful of department lists: decode each distinct JSON text once (cast to text so
