@@ -15,7 +15,7 @@ def test_a_userid_rule_applies_only_to_that_person_among_colleagues_with_the_sam
              GroupSpec("vip", "VIP", MemberRule(userids=("b",)))]
     people = [Person("a", (20,), "boss"), Person("b", (20,), "boss"), Person("c", (20,), "boss")]
     groups = {g.group_id: g.members for g in assign_groups(specs, people, PARENTS)}
-    assert groups == {"default": ("a", "c"), "vip": ("b",)}
+    assert groups == {"default": ("a", "c"), "sales": (), "vip": ("b",)}
 
 
 def test_a_userid_rule_on_top_of_a_shared_department_claim_is_refused_with_both_groups() -> None:
