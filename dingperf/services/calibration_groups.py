@@ -97,7 +97,7 @@ def list_calibration_groups(store: Store, corp_id: str, cycle_id: str) -> list[G
         return specs_in(s, corp_id, cycle_id)
 
 
-def _people_in(s: Session, corp_id: str, cycle_id: str) -> tuple[list[Person], dict[int, int | None]]:
+def _rows_in(s: Session, corp_id: str, cycle_id: str) -> tuple[list[tuple[Any, ...]], dict[int, int | None]]:
     # Plain driver reads: a calibration move resolves the groups of a 100,000-person cycle, and ORM rows
     # (with a JSON decode per employee through the type layer) cost more than the rules themselves.
     conn = s.connection()
@@ -109,21 +109,43 @@ def _people_in(s: Session, corp_id: str, cycle_id: str) -> tuple[list[Person], d
         (corp_id, cycle_id))
     parents = {d: pa for d, pa in conn.exec_driver_sql(
         f"SELECT dept_id, parent_id FROM {Department.__tablename__} WHERE corp_id = {p}", (corp_id,)).all()}
+    return [tuple(r) for r in rows], parents
+
+
+def _people(rows: Sequence[tuple[Any, ...]]) -> list[Person]:
     # Most people share a handful of department lists: decode each distinct JSON text once (cast to text so
     # PostgreSQL hands back a hashable string too).
     decoded: dict[str | None, tuple[int, ...]] = {None: ()}
     for depts in {r[2] for r in rows} - {None}:
         decoded[depts] = tuple(loads(depts) or ())
-    people = [Person(userid, decoded[depts], manager or synced_manager)
-              for userid, manager, depts, synced_manager in rows]
-    return people, parents
+    return [Person(userid, decoded[depts], manager or synced_manager)
+            for userid, manager, depts, synced_manager in rows]
+
+
+# The last resolutions, keyed by exactly what they were computed from (every participant row, the department
+# tree, the groups): a calibration session moves people one by one over an unchanged membership, and comparing
+# the inputs costs a fraction of resolving them again. Any change to the inputs is a miss, never a stale answer.
+_RESOLVED: dict[tuple[str, str], tuple[tuple[Any, ...], tuple[ResolvedGroup, ...]]] = {}
+_RESOLVED_MAX = 8
 
 
 def resolve_groups_in(s: Session, corp_id: str, cycle_id: str,
                       specs: Sequence[GroupSpec] | None = None) -> tuple[ResolvedGroup, ...]:
     """Every participant in exactly one group (see `resolve_groups`), inside the caller's session."""
-    people, parents = _people_in(s, corp_id, cycle_id)
-    return assign_groups(specs_in(s, corp_id, cycle_id) if specs is None else specs, people, parents)
+    rows, parents = _rows_in(s, corp_id, cycle_id)
+    if specs is not None:
+        return assign_groups(specs, _people(rows), parents)
+    declared = specs_in(s, corp_id, cycle_id)
+    inputs = (tuple(rows), tuple(sorted(parents.items())), repr(declared))
+    hit = _RESOLVED.get((corp_id, cycle_id))
+    if hit is not None and hit[0] == inputs:
+        return hit[1]
+    groups = assign_groups(declared, _people(rows), parents)
+    _RESOLVED.pop((corp_id, cycle_id), None)
+    while len(_RESOLVED) >= _RESOLVED_MAX:
+        _RESOLVED.pop(next(iter(_RESOLVED)))
+    _RESOLVED[(corp_id, cycle_id)] = (inputs, groups)
+    return groups
 
 
 def resolve_groups(store: Store, corp_id: str, cycle_id: str) -> tuple[ResolvedGroup, ...]:
