@@ -50,3 +50,22 @@ def settings_from(ctx: click.Context) -> Settings:
 def echo_json(data: Any) -> None:
     """One JSON document on stdout (non-ASCII kept readable)."""
     click.echo(json.dumps(data, ensure_ascii=False, indent=None, default=str))
+
+
+R = TypeVar("R")
+
+
+def query_store(ctx: click.Context, corp_id: str | None, call: Callable[[Any, str], R]) -> R:
+    """Run `call(store, corp)` on the configured store (corp: --corp, else [dingtalk] corp_id); store and
+    domain errors become a clean CLI error, and the store is always closed."""
+    from dingperf.perf.errors import DomainError
+    from dingperf.store.engine import StoreError, store_for
+
+    settings = settings_from(ctx)
+    store = store_for(settings)
+    try:
+        return call(store, corp_id or settings.dingtalk.corp_id)
+    except (StoreError, DomainError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        store.dispose()

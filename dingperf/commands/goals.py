@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 
 import click
 
-from dingperf.commands._common import config_option, echo_json, settings_from
+from dingperf.commands._common import config_option, echo_json, query_store
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -34,19 +34,10 @@ def tree_command(ctx: click.Context, goal_id: str, corp_id: str | None, as_json:
 
     Each goal shows its owner, share of its parent, progress (a parent's rolled up from its children), OKR
     confidence and status."""
-    from dingperf.perf.errors import DomainError
     from dingperf.perf.goal_map_render import render_text, to_dict
     from dingperf.services.goal_map import goal_map_view
-    from dingperf.store.engine import StoreError, store_for
 
-    settings = settings_from(ctx)
-    store = store_for(settings)
-    try:
-        root, facts = goal_map_view(store, corp_id or settings.dingtalk.corp_id, goal_id)
-    except (StoreError, DomainError) as exc:
-        raise click.ClickException(str(exc)) from exc
-    finally:
-        store.dispose()
+    root, facts = query_store(ctx, corp_id, lambda store, corp: goal_map_view(store, corp, goal_id))
     if as_json:
         echo_json(to_dict(root, facts))
     else:
@@ -62,19 +53,10 @@ def sheet_command(ctx: click.Context, cycle_id: str, userid: str, corp_id: str |
     """One employee's goal sheet for a cycle.
 
     Goals grouped by BSC perspective, with weight, progress, key results and the sheet's problems."""
-    from dingperf.perf.errors import DomainError
     from dingperf.perf.goal_sheet_render import render_sheet_text, sheet_to_dict
     from dingperf.services.goals import goal_sheet
-    from dingperf.store.engine import StoreError, store_for
 
-    settings = settings_from(ctx)
-    store = store_for(settings)
-    try:
-        sheet = goal_sheet(store, corp_id or settings.dingtalk.corp_id, cycle_id, userid)
-    except (StoreError, DomainError) as exc:
-        raise click.ClickException(str(exc)) from exc
-    finally:
-        store.dispose()
+    sheet = query_store(ctx, corp_id, lambda store, corp: goal_sheet(store, corp, cycle_id, userid))
     if as_json:
         echo_json(sheet_to_dict(sheet, cycle_id))
     else:

@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from dingperf.commands._common import config_option, echo_json, settings_from
+from dingperf.commands._common import config_option, echo_json, query_store
 
 
 @click.command("what-if")
@@ -24,22 +24,13 @@ from dingperf.commands._common import config_option, echo_json, settings_from
 def what_if_command(ctx: click.Context, cycle_id: str, template_path: Path, corp_id: str | None, top: int,
                     as_json: bool) -> None:
     """Score the cycle with the candidate next to its pinned template and show what would move; writes nothing."""
-    from dingperf.perf.errors import DomainError
     from dingperf.services.what_if import what_if
-    from dingperf.store.engine import StoreError, store_for
 
     try:
         candidate = json.loads(template_path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise click.ClickException(f"cannot read {template_path} as a JSON template: {exc}") from exc
-    settings = settings_from(ctx)
-    store = store_for(settings)
-    try:
-        report = what_if(store, corp_id or settings.dingtalk.corp_id, cycle_id, candidate, top=top)
-    except (StoreError, DomainError) as exc:
-        raise click.ClickException(str(exc)) from exc
-    finally:
-        store.dispose()
+    report = query_store(ctx, corp_id, lambda store, corp: what_if(store, corp, cycle_id, candidate, top=top))
     if as_json:
         echo_json(_as_dict(report))
         return
