@@ -60,19 +60,26 @@ class NominationLimits:
                 "maximum": {t.value: n for t, n in self.maximum}}
 
 
+def nominated_type(code: object, where: str = "") -> RaterType:
+    """The rater type `code` names, if it is one that is nominated (peer, subordinate, cross-department); else
+    ValidationError (self and manager reviewers come from the org chart)."""
+    kinds = [t.value for t in NOMINATED]
+    try:
+        t = RaterType(code)
+    except ValueError as exc:
+        raise ValidationError(f"{where}unknown rater type {code!r}; use one of {kinds}") from exc
+    if t not in NOMINATED:
+        raise ValidationError(f"{where}{t.value} raters are assigned by the org chart, not nominated; "
+                              f"use one of {kinds}")
+    return t
+
+
 def _counts(declared: object, what: str) -> dict[RaterType, int]:
     if not isinstance(declared, Mapping):
         raise ValidationError(f"{what} must map rater types to counts, e.g. {{'peer': 3}}; got {declared!r}")
     counts: dict[RaterType, int] = {}
     for code, n in declared.items():
-        try:
-            t = RaterType(code)
-        except ValueError as exc:
-            raise ValidationError(f"{what}: unknown rater type {code!r}; use one of "
-                                  f"{[t.value for t in NOMINATED]}") from exc
-        if t not in NOMINATED:
-            raise ValidationError(f"{what}: {t.value} raters are assigned, not nominated; set limits for "
-                                  f"{[t.value for t in NOMINATED]}")
+        t = nominated_type(code, f"{what}: ")
         if isinstance(n, bool) or not isinstance(n, int):
             raise ValidationError(f"{what} of {t.value} must be a whole number, got {n!r}")
         counts[t] = n
@@ -114,14 +121,7 @@ def check_nominee(reviewee: str, rater: str, rater_type: RaterType, limits: Nomi
                   reviewee_manager: str | None, rater_manager: str | None, reviewee_depts: Collection[int],
                   rater_depts: Collection[int], active_of_type: int) -> RaterType:
     """ValidationError unless `rater` may be nominated as `rater_type` for `reviewee`; returns the type."""
-    try:
-        t = RaterType(rater_type)
-    except ValueError as exc:
-        raise ValidationError(f"unknown rater type {rater_type!r}; nominate one of "
-                              f"{[t.value for t in NOMINATED]}") from exc
-    if t not in NOMINATED:
-        raise ValidationError(f"{t.value} reviewers are assigned by the org chart, not nominated; nominate "
-                              f"{', '.join(t.value for t in NOMINATED)} raters")
+    t = nominated_type(rater_type)
     if rater == reviewee:
         raise ValidationError(f"{rater} cannot rate themselves as {t.value}; their own view is the self review")
     if limits.max_of(t) == 0:
