@@ -10,10 +10,11 @@ from datetime import date, datetime
 from sqlmodel import Session
 
 from dingperf.perf import departures as rules
-from dingperf.perf.improvement import plan_from_dict, plan_to_dict
+from dingperf.perf.improvement import plan_from_dict
 from dingperf.services import departure_notices as wording
-from dingperf.services.documents import latest_documents_in, save_document_in
+from dingperf.services.documents import latest_documents_in
 from dingperf.services.improvement_plans import KIND as PLAN
+from dingperf.services.improvement_plans import save_plan_in
 from dingperf.services.notice_queue import queue_batches_in
 
 
@@ -29,11 +30,8 @@ def close_departed_plans_in(s: Session, corp_id: str, employee: str, left_on: da
         if change is None:
             continue
         new, audit = change
-        save_document_in(s, corp_id, PLAN, plan.plan_id, status=new.status.value,
-                         body={**plan_to_dict(new), "interview_id": doc.body.get("interview_id")}, actor=audit.actor,
-                         cycle_id=doc.cycle_id, subject_userid=employee, expected_revision=doc.revision,
-                         action="close", reason=f"employee_left: {audit.from_state} -> {audit.to_state}: {reason}",
-                         now=now)
+        save_plan_in(s, corp_id, new, audit, doc.revision, cycle_id=doc.cycle_id,
+                     interview_id=doc.body.get("interview_id"))
         closed.append(plan.plan_id)
         # The manager is told even if they left too; the sender skips departed recipients.
         to = list(dict.fromkeys([*([plan.manager] if plan.manager != employee else []), *hr_userids]))

@@ -92,8 +92,9 @@ def _exists(s: Session, corp_id: str, plan_id: str) -> bool:
     return True
 
 
-def _save(s: Session, corp_id: str, plan: ImprovementPlan, audit: AuditRecord, expected_revision: int | None, *,
-          cycle_id: str | None, interview_id: str | None) -> StoredPlan:
+def save_plan_in(s: Session, corp_id: str, plan: ImprovementPlan, audit: AuditRecord, expected_revision: int | None,
+                 *, cycle_id: str | None, interview_id: str | None) -> StoredPlan:
+    """Store the plan's next revision for one pure step, in the caller's transaction (audited as the step)."""
     # The pure moves name "task:<id>" and "close:<outcome>"; the audit action stays one per kind of step and the
     # detail moves into the reason.
     head, _, detail = audit.action.partition(":")
@@ -140,7 +141,7 @@ def create_plan(store: Store, corp_id: str, *, employee: str, manager: str, obje
         for task in tasks:
             plan = rules.add_task(plan, task)
         audit = record(actor, "create", "new", plan.status.value, at, plan.objective)
-        return _save(s, corp_id, plan, audit, 0, cycle_id=cycle_id, interview_id=interview_id)
+        return save_plan_in(s, corp_id, plan, audit, 0, cycle_id=cycle_id, interview_id=interview_id)
 
 
 Move = Callable[[ImprovementPlan], tuple[ImprovementPlan, AuditRecord]]
@@ -152,7 +153,7 @@ def _step(store: Store, corp_id: str, plan_id: str, expected_revision: int | Non
         current = _stored(get_document_in(s, corp_id, KIND, plan_id))
         rules.require_may_change(current.plan, actor, hr_userids, task_id)
         plan, audit = move(current.plan)
-        return _save(s, corp_id, plan, audit, current.revision if expected_revision is None else expected_revision,
+        return save_plan_in(s, corp_id, plan, audit, current.revision if expected_revision is None else expected_revision,
                      cycle_id=current.cycle_id, interview_id=current.interview_id)
 
 
@@ -284,7 +285,7 @@ def hand_over_plans_in(s: Session, corp_id: str, departed: str, successor: Calla
             continue
         new, audit = change
         moved = tuple(t.task_id for t, old in zip(new.tasks, plan.tasks, strict=True) if t.owner != old.owner)
-        done.append((_save(s, corp_id, new, audit, current.revision, cycle_id=current.cycle_id,
+        done.append((save_plan_in(s, corp_id, new, audit, current.revision, cycle_id=current.cycle_id,
                            interview_id=current.interview_id), moved))
     return done
 
